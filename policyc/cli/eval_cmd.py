@@ -1,0 +1,53 @@
+"""`policyc eval POLICY RECORDS`: outputs per row; bad rows on stderr as FILE:ROW:COLUMN."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from policyc.cli.common import load_plan, need_file
+from policyc.pipeline import evaluate
+from policyc.render import (
+    result_columns, result_rows, to_csv, to_json, to_jsonl, to_table, write_atomic,
+)
+
+
+@click.command("eval")
+@click.argument("policy")
+@click.argument("records")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+              default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
+@click.option("--strict", is_flag=True, help="stop at the first bad row")
+def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bool) -> None:
+    """Evaluate POLICY over the staff RECORDS (CSV)."""
+    _checked, plan = load_plan(policy)
+    need_file(records, "records")
+    result = evaluate(plan, records)
+    errors = result.errors
+    for w in result.loaded.warnings:
+        click.echo(f"{w.file}:{w.row}:{w.column}: warning: {w.message}", err=True)
+    if strict and errors:
+        click.echo(str(errors[0]), err=True)
+        sys.exit(1)
+    for e in errors:
+        click.echo(str(e), err=True)
+    columns = result_columns(plan)
+    rows = result_rows(plan, result.outcome.rows)
+    chunks = {
+        "jsonl": lambda: to_jsonl(rows),
+        "json": lambda: to_json(rows),
+        "csv": lambda: to_csv(columns, rows),
+        "table": lambda: to_table(columns, rows),
+    }[fmt]()
+    if output:
+        write_atomic(output, chunks)
+    else:
+        out = sys.stdout
+        for chunk in chunks:
+            out.write(chunk)
+    if errors:
+        click.echo(f"{len(errors)} row(s) reported, {len(result.outcome.rows)} evaluated",
+                   err=True)
+    sys.exit(1 if errors else 0)

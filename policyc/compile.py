@@ -1,0 +1,396 @@
+"""Checked model -> evaluation plan: every expression a closure over one row.
+
+The plan is a list of steps in dependency order. A row step computes one value for each
+row of a period; a group step (rank, cohort aggregates) computes one value for every row
+of a period at once; a state step carries a value from the employee's previous row.
+Closures emit trace events only when the row carries a trace list (`explain`), so plain
+evaluation never builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from policyc.eval import trace as T
+from policyc.eval.values import ROUNDING_MODES, RowEnv, RowFailure, ord_month
+from policyc.lift import lift
+from policyc.model import AGGREGATES, Model, topo_order
+from policyc.source import Span
+from policyc.syntax import ast as A
+
+Fn = Callable[[RowEnv], Any]
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class WindowInfo:
+    name: str
+    subject: int | None  # slot of the `by` value, or None for a single window
+    months: dict[Any, int]
+    default: int | None
+
+
+@dataclass
+class LadderInfo:
+    name: str
+    subject: int | None
+    steps: dict[Any, tuple[str, ...]]
+    default: tuple[str, ...] | None
+
+    def for_row(self, r: RowEnv) -> tuple[str, ...] | None:
+        if self.subject is None:
+            return self.default
+        return self.steps.get(r.v[self.subject], self.default)
+
+
+@dataclass
+class RowStep:
+    name: str
+    slot: int
+    fn: Fn
+    span: Span
+    override: tuple[int, int | None, str | None, Span] | None = None  # field, reason, text
+    hidden: bool = False
+
+
+@dataclass
+class GroupStep:
+    name: str
+    slot: int
+    kind: str  # rank, mean, sum, min, max, count, all, any
+    keys: list[tuple[Fn, bool, str]]  # (value, descending, text) for rank; value for aggs
+    cond: Fn
+    cond_text: str
+    per: int | None
+    per_name: str | None
+    span: Span
+
+
+@dataclass
+class StateStep:
+    name: str
+    slot: int
+    start: Fn
+    ladder: LadderInfo | None
+    transitions: list[tuple[str, int, Fn, Fn | None, Span]]
+    start_column: str
+    span: Span
+
+
+Step = RowStep | GroupStep | StateStep
+
+
+@dataclass
+class Plan:
+    model: Model
+    slots: dict[str, int]
+    nslots: int
+    field_names: list[str]
+    steps: list[Step]
+    outputs: list[tuple[str, int]]
+    hidden: dict[str, A.Expr]
+    source_text: str = ""
+    labels: set[str] = field(default_factory=set)
+
+
+def _text(span: Span, text: str) -> str:
+    return text[span.start : span.end]
+
+
+class Compiler:
+    def __init__(self, model: Model, slots: dict[str, int], source_text: str) -> None:
+        self.m = model
+        self.slots = slots
+        self.field_slots = {n: i for i, n in enumerate(model.fields)}
+        self.text = source_text
+        self.windows = {n: self._window(w) for n, w in model.windows.items()}
+        self.ladders = {n: self._ladder(lad) for n, lad in model.ladders.items()}
+
+    # -- declarations -------------------------------------------------------------
+    def _window(self, w: A.WindowDecl) -> WindowInfo:
+        subject = self.slots.get(w.by) if w.by else None
+        months: dict[Any, int] = {}
+        default = None
+        for c in w.cases:
+            if not c.keys:
+                default = c.months
+            for k in c.keys:
+                months[k] = c.months
+        if w.by is None and w.cases:
+            default = w.cases[0].months
+        return WindowInfo(w.name, subject, months, default)
+
+    def _ladder(self, lad: A.LadderDecl) -> LadderInfo:
+        subject = self.slots.get(lad.by) if lad.by else None
+        steps: dict[Any, tuple[str, ...]] = {}
+        default = None
+        for c in lad.cases:
+            if not c.keys:
+                default = c.steps
+            for k in c.keys:
+                steps[k] = c.steps
+        return LadderInfo(lad.name, subject, steps, default)
+
+    def window_months(self, w: WindowInfo) -> Callable[[RowEnv], int | None]:
+        if w.subject is None:
+            n = w.default
+            return lambda r: n
+        subject, months, default = w.subject, w.months, w.default
+        return lambda r: months.get(r.v[subject], default)
+
+    # -- expressions ----------------------------------------------------------------
+    def expr(self, e: A.Expr, scope: dict[str, Fn] | None = None) -> Fn:
+        scope = scope or {}
+        method = getattr(self, "x_" + type(e).__name__)
+        fn: Fn = method(e, scope)
+        return fn
+
+    def x_Num(self, e: A.Num, scope: dict[str, Fn]) -> Fn:
+        v = e.value
+        return lambda r: v
+
+    def x_Str(self, e: A.Str, scope: dict[str, Fn]) -> Fn:
+        v = e.value
+        return lambda r: v
+
+    def x_Bool(self, e: A.Bool, scope: dict[str, Fn]) -> Fn:
+        v = e.value
+        return lambda r: v
+
+    def x_NoneLit(self, e: A.NoneLit, scope: dict[str, Fn]) -> Fn:
+        return lambda r: None
+
+    def x_Name(self, e: A.Name, scope: dict[str, Fn]) -> Fn:
+        if e.name in scope:
+            return scope[e.name]
+        if e.name in self.slots and e.name not in self.m.windows:
+            k = self.slots[e.name]
+            return lambda r: r.v[k]
+        label = e.name  # a label such as `promote`: the checker has vetted it
+        return lambda r: label
+
+    def x_FieldRef(self, e: A.FieldRef, scope: dict[str, Fn]) -> Fn:
+        k = self.field_slots[e.name]
+        return lambda r: r.v[k]
+
+    def x_BinOp(self, e: A.BinOp, scope: dict[str, Fn]) -> Fn:
+        lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
+        where = _text(e.span, self.text)
+        if e.op == "+":
+            def add(r: RowEnv) -> Any:
+                a, b = lf(r), rf(r)
+                return None if a is None or b is None else a + b
+            return add
+        if e.op == "-":
+            def sub(r: RowEnv) -> Any:
+                a, b = lf(r), rf(r)
+                return None if a is None or b is None else a - b
+            return sub
+        if e.op == "*":
+            def mul(r: RowEnv) -> Any:
+                a, b = lf(r), rf(r)
+                return None if a is None or b is None else a * b
+            return mul
+
+        def div(r: RowEnv) -> Any:
+            a, b = lf(r), rf(r)
+            if a is None or b is None:
+                return None
+            if b == 0:
+                raise RowFailure("", f"division by zero in `{where}`")
+            return a / b
+        return div
+
+    def x_Neg(self, e: A.Neg, scope: dict[str, Fn]) -> Fn:
+        f = self.expr(e.operand, scope)
+        return lambda r: None if (v := f(r)) is None else -v
+
+    def x_Compare(self, e: A.Compare, scope: dict[str, Fn]) -> Fn:
+        lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
+        op = COMPARE[e.op]
+
+        def cmp(r: RowEnv) -> Any:
+            a, b = lf(r), rf(r)
+            return None if a is None or b is None else op(a, b)
+        return cmp
+
+    def x_Is(self, e: A.Is, scope: dict[str, Fn]) -> Fn:
+        lf = self.expr(e.left, scope)
+        if isinstance(e.right, A.NoneLit):
+            if e.negated:
+                return lambda r: lf(r) is not None
+            return lambda r: lf(r) is None
+        rf = self.expr(e.right, scope)
+        if e.negated:
+            return lambda r: (a := lf(r)) is not None and a != rf(r)
+        return lambda r: lf(r) == rf(r)
+
+    def x_In(self, e: A.In, scope: dict[str, Fn]) -> Fn:
+        lf = self.expr(e.left, scope)
+        items = [self.expr(i, scope) for i in e.items]
+        if all(isinstance(i, A.Name | A.Str | A.Num) and self._is_const(i) for i in e.items):
+            consts = frozenset(f(None) for f in items)  # type: ignore[arg-type]
+            return lambda r: lf(r) in consts
+        return lambda r: (a := lf(r)) is not None and any(a == f(r) for f in items)
+
+    def _is_const(self, e: A.Expr) -> bool:
+        return not (isinstance(e, A.Name) and e.name in self.slots)
+
+    def x_And(self, e: A.And, scope: dict[str, Fn]) -> Fn:
+        lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
+        return lambda r: bool(lf(r)) and bool(rf(r))
+
+    def x_Or(self, e: A.Or, scope: dict[str, Fn]) -> Fn:
+        lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
+        return lambda r: bool(lf(r)) or bool(rf(r))
+
+    def x_Not(self, e: A.Not, scope: dict[str, Fn]) -> Fn:
+        f = self.expr(e.operand, scope)
+        return lambda r: not f(r)
+
+    def x_If(self, e: A.If, scope: dict[str, Fn]) -> Fn:
+        c, t, o = (self.expr(x, scope) for x in (e.cond, e.then, e.otherwise))
+        return lambda r: t(r) if c(r) else o(r)
+
+    def x_Weighted(self, e: A.Weighted, scope: dict[str, Fn]) -> Fn:
+        terms = []
+        for t in e.terms:
+            name = t.value.name if isinstance(t.value, A.Name) else _text(t.value.span, self.text)
+            terms.append((self.expr(t.value, scope), t.weight / HUNDRED, name, t.weight))
+        span = e.span
+
+        def weighted(r: RowEnv) -> Any:
+            total = ZERO
+            for f, w, name, pct in terms:
+                v = f(r)
+                if v is None:
+                    raise RowFailure(name, f"`{name}` is blank, but it weighs {pct}% in this row's score")
+                total += v * w
+            if r.trace is not None:
+                r.trace.append(T.WeightedSum(tuple((n, f(r), p) for f, _, n, p in terms), total, span))
+            return total
+        return weighted
+
+    def x_By(self, e: A.By, scope: dict[str, Fn]) -> Fn:
+        subject = self.expr(A.Name(e.subject, e.span), scope)
+        cases: dict[Any, tuple[Fn, Span]] = {}
+        default: tuple[Fn, Span] | None = None
+        for c in e.cases:
+            fn = self.expr(c.body, scope)
+            if not c.keys:
+                default = (fn, c.span)
+            for k in c.keys:
+                cases[k] = (fn, c.span)
+        name, span = e.subject, e.span
+
+        def by(r: RowEnv) -> Any:
+            key = subject(r)
+            hit = cases.get(key, default)
+            if r.trace is not None:
+                r.trace.append(T.CaseChosen(name, key, hit[1] if hit else None, span))
+            return None if hit is None else hit[0](r)
+        return by
+
+    def x_Table(self, e: A.Table, scope: dict[str, Fn]) -> Fn:
+        from policyc.eval.tables import compile_table
+
+        return compile_table(self, e, scope)
+
+    def x_Call(self, e: A.Call, scope: dict[str, Fn]) -> Fn:
+        from policyc.eval.calls import compile_call
+
+        return compile_call(self, e, scope)
+
+
+def _lt(a: Any, b: Any) -> bool:
+    return bool(a < b)
+
+
+def _le(a: Any, b: Any) -> bool:
+    return bool(a <= b)
+
+
+def _gt(a: Any, b: Any) -> bool:
+    return bool(a > b)
+
+
+def _ge(a: Any, b: Any) -> bool:
+    return bool(a >= b)
+
+
+def _eq(a: Any, b: Any) -> bool:
+    return bool(a == b)
+
+
+def _ne(a: Any, b: Any) -> bool:
+    return bool(a != b)
+
+
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": _lt, "<=": _le, ">": _gt, ">=": _ge, "=": _eq, "!=": _ne,
+}
+
+
+def compile_plan(model: Model, source_text: str) -> Plan:
+    """Lift, order and compile a checked model into a runnable plan."""
+    lifted, hidden = lift(model)
+    order, _cycles = topo_order(lifted)
+    field_names = list(lifted.fields)
+    # a definition or state with a field's name gets its own slot; `record.x` keeps the field's
+    field_slots = {n: i for i, n in enumerate(field_names)}
+    value_slots = dict(field_slots)
+    next_slot = len(field_names)
+    for n in order:
+        value_slots[n] = next_slot
+        next_slot += 1
+    comp = Compiler(lifted, value_slots, source_text)
+    steps: list[Step] = []
+    for n in order:
+        if n in lifted.states:
+            steps.append(_state_step(comp, lifted.states[n], value_slots[n], field_slots))
+            continue
+        d = lifted.defs[n]
+        if isinstance(d.body, A.Call) and (d.body.func == "rank" or isinstance(d.body.clause, A.Among)):
+            steps.append(_group_step(comp, n, d.body, value_slots[n]))
+            continue
+        step = RowStep(n, value_slots[n], comp.expr(d.body), d.span, hidden=n.startswith("_"))
+        ov = lifted.overrides.get(n)
+        if ov is not None and ov.field in field_slots:
+            reason = field_slots.get(ov.reason_field) if ov.reason_field else None
+            step.override = (field_slots[ov.field], reason, ov.reason_text, ov.span)
+        steps.append(step)
+    outputs = [(o.name, value_slots[o.name]) for o in lifted.outputs if o.name in value_slots]
+    return Plan(lifted, value_slots, next_slot, field_names, steps, outputs, hidden, source_text)
+
+
+def _state_step(comp: Compiler, st: A.StateDecl, slot: int, field_slots: dict[str, int]) -> StateStep:
+    start = comp.expr(st.start)
+    column = st.start.name if isinstance(st.start, A.FieldRef | A.Name) else st.name
+    ladder = comp.ladders.get(st.ladder) if st.ladder else None
+    transitions = []
+    for t in st.transitions:
+        value = comp.expr(t.value) if t.value is not None else None
+        transitions.append((t.kind, t.steps, comp.expr(t.cond), value, t.span))
+    return StateStep(st.name, slot, start, ladder, transitions, column, st.span)
+
+
+def _group_step(comp: Compiler, name: str, call: A.Call, slot: int) -> GroupStep:
+    clause = call.clause if isinstance(call.clause, A.Among) else None
+    cond = comp.expr(clause.cond) if clause else (lambda r: True)
+    cond_text = _text(clause.cond.span, comp.text) if clause else "everyone"
+    per = clause.per if clause else None
+    keys = [
+        (comp.expr(a.value), (a.order or ("desc" if call.func == "rank" else "asc")) == "desc",
+         _text(a.value.span, comp.text))
+        for a in call.args
+    ]
+    kind = call.func if call.func == "rank" or call.func in AGGREGATES else call.func
+    return GroupStep(name, slot, kind, keys, cond, cond_text,
+                     comp.slots.get(per) if per else None, per, call.span)
+
+
+__all__ = ["ROUNDING_MODES", "Plan", "compile_plan", "ord_month"]

@@ -1,0 +1,91 @@
+"""One diagnostic type for every stage, and its rendering with the source line and a caret."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from policyc.source import Span, SourceFile, display_width
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A finding about a policy: a stable code, a message, where, and how to fix it."""
+
+    code: str
+    message: str
+    span: Span
+    help: str | None = None
+    severity: Severity = Severity.ERROR
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+
+def error(code: str, message: str, span: Span, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, help, Severity.ERROR)
+
+
+def warning(code: str, message: str, span: Span, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, help, Severity.WARNING)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A `did you mean` hint for a misspelt name, or None when nothing is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, int, str]] = set()
+    out = []
+    for d in sorted(diags, key=lambda d: d.sort_key):
+        key = (d.code, d.span.start, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def render(diag: Diagnostic, sources: Mapping[str, SourceFile]) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, the source line, a caret under it, and help.
+
+    The caret is placed by display width, so it lands under the right character even
+    when the line holds Chinese (two-cell) characters before it.
+    """
+    sp = diag.span
+    head = f"{sp.file}:{sp.line}:{sp.column}: {diag.severity.value}[{diag.code}]: {diag.message}"
+    lines = [head]
+    src = sources.get(sp.file)
+    if src is not None and sp.line >= 1:
+        text = src.line_text(sp.line)
+        gutter = f"{sp.line} | "
+        lines.append(gutter + text)
+        before = text[: sp.column - 1]
+        if sp.end_line == sp.line and sp.end_column > sp.column:
+            marked = text[sp.column - 1 : sp.end_column - 1]
+        else:
+            marked = text[sp.column - 1 : sp.column]
+        pad = " " * (len(gutter) - 2) + "| " + " " * display_width(before)
+        lines.append(pad + "^" * max(1, display_width(marked)))
+    if diag.help:
+        lines.append(f"  = help: {diag.help}")
+    return "\n".join(lines)
+
+
+def render_all(diags: Iterable[Diagnostic], sources: Mapping[str, SourceFile]) -> str:
+    diags = list(diags)
+    parts = [render(d, sources) for d in diags]
+    errors = sum(1 for d in diags if d.severity is Severity.ERROR)
+    warnings = len(diags) - errors
+    if diags:
+        parts.append(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return "\n\n".join(parts)

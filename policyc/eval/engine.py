@@ -1,0 +1,245 @@
+"""Run a plan over a population: period by period, each step over every row of the period.
+
+Periods run in calendar order, so anything a row reads from an earlier month (history,
+windows, carried state) is already final; within a period, steps run in dependency order,
+and group steps (rank, cohort aggregates) see every row of the period at once.
+A row that cannot be evaluated is taken out of its employee's timeline (it then counts as
+a missing month) and reported; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from policyc.compile import GroupStep, Plan, RowStep, StateStep
+from policyc.eval import trace as T
+from policyc.eval.values import RowEnv, RowFailure, ord_month
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class Outcome:
+    rows: list[RowEnv]  # evaluated rows, sorted by key
+    errors: list[RowError] = field(default_factory=list)
+
+
+def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> Outcome:
+    """Evaluate every row. Rows whose employee id is in `trace_keys` record trace events."""
+    by_period: dict[int, list[RowEnv]] = defaultdict(list)
+    timelines: dict[str, dict[int, RowEnv]] = defaultdict(dict)
+    for r in rows:
+        emp = timelines[r.key[0]]
+        emp[r.ord] = r
+        r.emp = emp
+        by_period[r.ord].append(r)
+        if trace_keys is not None and r.key[0] in trace_keys:
+            r.trace = []
+    errors: list[RowError] = []
+    state_last: dict[tuple[str, str], RowEnv] = {}
+    for o in sorted(by_period):
+        period_rows = by_period[o]
+        period_rows.sort(key=lambda r: r.key)
+        for step in plan.steps:
+            if isinstance(step, RowStep):
+                failed = _row_step(step, period_rows)
+            elif isinstance(step, GroupStep):
+                failed = _group_step(step, period_rows)
+            else:
+                failed = _state_step(step, period_rows, state_last)
+            if failed:
+                for r, err in failed:
+                    errors.append(RowError(r.line, err.column or step.name, err.message))
+                    r.failed = True
+                    del r.emp[r.ord]
+                    for key, last in list(state_last.items()):
+                        if last is r:
+                            if r.prev is not None:
+                                state_last[key] = r.prev
+                            else:
+                                del state_last[key]
+                period_rows = [r for r in period_rows if not r.failed]
+    done = [r for r in rows if not r.failed]
+    done.sort(key=lambda r: (r.key, r.ord))
+    return Outcome(done, errors)
+
+
+def _row_step(step: RowStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
+    fn, k, failed = step.fn, step.slot, []
+    for r in rows:
+        try:
+            r.v[k] = fn(r)
+        except RowFailure as e:
+            failed.append((r, e))
+            continue
+        except (ArithmeticError, TypeError, ValueError) as e:
+            failed.append((r, RowFailure(step.name, f"cannot compute `{step.name}`: {_why(e)}")))
+            continue
+        if step.override is not None:
+            _apply_override(step, r)
+        if r.trace is not None and not step.hidden:
+            r.trace.append(T.Computed(step.name, r.v[k], step.span))
+    return failed
+
+
+def _why(e: Exception) -> str:
+    name = type(e).__name__
+    return {"DivisionByZero": "division by zero", "InvalidOperation": "invalid arithmetic",
+            "TypeError": "values of different kinds", "Overflow": "number too large"}.get(
+        name, "invalid value")
+
+
+def _apply_override(step: RowStep, r: RowEnv) -> None:
+    assert step.override is not None
+    field_slot, reason_slot, reason_text, span = step.override
+    value = r.v[field_slot]
+    if value is None:
+        return
+    original = r.v[step.slot]
+    r.v[step.slot] = value
+    if r.trace is not None:
+        reason = r.v[reason_slot] if reason_slot is not None else reason_text
+        r.trace.append(T.Override(step.name, original, value, reason, span))
+
+
+def _group_step(step: GroupStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
+    groups: dict[Any, list[RowEnv]] = defaultdict(list)
+    failed: list[tuple[RowEnv, RowFailure]] = []
+    members: set[int] = set()
+    for r in rows:
+        try:
+            if step.cond(r):
+                groups[r.v[step.per] if step.per is not None else None].append(r)
+                members.add(id(r))
+        except RowFailure as e:
+            failed.append((r, e))
+    k = step.slot
+    for r in rows:
+        r.v[k] = None
+    for key, group in groups.items():
+        if step.kind == "rank":
+            _rank(step, group, key)
+        else:
+            _cohort_aggregate(step, group, rows, key)
+    for r in rows:
+        if r.trace is not None and step.kind != "rank" and id(r) not in members and step.per is None:
+            pass
+        if r.trace is not None and step.kind == "rank" and id(r) not in members:
+            r.trace.append(T.Ranked(step.name, None, 0, (), 0, step.cond_text, None, False, step.span))
+    return failed
+
+
+def _rank(step: GroupStep, group: list[RowEnv], per_key: Any) -> None:
+    """Competition ranking: rows with equal keys share the better rank (1, 2, 2, 4)."""
+    keyed = []
+    for r in group:
+        values = tuple(f(r) for f, _desc, _t in step.keys)
+        if any(v is None for v in values):
+            continue  # an unranked row: nothing to compare
+        keyed.append((values, r))
+    descs = [d for _f, d, _t in step.keys]
+
+    def sort_key(item: tuple[tuple[Any, ...], RowEnv]) -> tuple[Any, ...]:
+        return tuple(-v if d else v for v, d in zip(item[0], descs, strict=True))
+
+    keyed.sort(key=sort_key)
+    size = len(keyed)
+    k = step.slot
+    rank = 0
+    prev: tuple[Any, ...] | None = None
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
+    for values, _r in keyed:
+        counts[values] += 1
+    for i, (values, r) in enumerate(keyed):
+        if values != prev:
+            rank = i + 1
+            prev = values
+        r.v[k] = Decimal(rank)
+        if r.trace is not None:
+            keys = tuple((t, "desc" if d else "asc", v)
+                         for (_f, d, t), v in zip(step.keys, values, strict=True))
+            per = (step.per_name, per_key) if step.per_name else None
+            r.trace.append(T.Ranked(step.name, rank, size, keys, counts[values] - 1,
+                                    step.cond_text, per, True, step.span))
+
+
+def _cohort_aggregate(step: GroupStep, group: list[RowEnv], rows: list[RowEnv], per_key: Any) -> None:
+    from policyc.eval.calls import _aggregate
+
+    if step.keys:
+        f = step.keys[0][0]
+        values = [f(r) for r in group]
+    else:
+        values = [True for _ in group]
+    result = _aggregate(step.kind, values)
+    k = step.slot
+    targets = rows if step.per is None else [r for r in rows if r.v[step.per] == per_key]
+    for r in targets:
+        r.v[k] = result
+        if r.trace is not None:
+            r.trace.append(T.CohortAggregate(step.kind, step.name, len(group), result,
+                                             step.cond_text, step.span))
+
+
+def _state_step(step: StateStep, rows: list[RowEnv],
+                state_last: dict[tuple[str, str], RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
+    failed = []
+    for r in rows:
+        try:
+            _advance(step, r, state_last)
+        except RowFailure as e:
+            failed.append((r, e))
+    return failed
+
+
+def _advance(step: StateStep, r: RowEnv, state_last: dict[tuple[str, str], RowEnv]) -> None:
+    k = step.slot
+    key = (step.name, r.key[0])
+    last = state_last.get(key)
+    r.prev = last
+    ladder = step.ladder.for_row(r) if step.ladder is not None else None
+    if last is None:
+        before = step.start(r)
+        if before is None:
+            raise RowFailure(step.start_column,
+                             f"`{step.start_column}` is blank on this employee's first row; "
+                             f"`{step.name}` needs a starting value")
+        carried = None
+    else:
+        before = last.v[k]
+        carried = ord_month(last.ord)
+    if ladder is not None and before not in ladder:
+        given = f"`{before}`"
+        raise RowFailure(step.start_column if last is None else step.name,
+                         f"{given} is not on the ladder for this row ({' < '.join(ladder)})")
+    after, direction, steps, end, rule = before, "stay", 0, False, None
+    for kind, n, cond, value, span in step.transitions:
+        if not cond(r):
+            continue
+        rule = span
+        if kind == "becomes":
+            after, direction = (value(r) if value is not None else None), "becomes"
+        elif ladder is not None:
+            i = ladder.index(before)
+            target = i + n if kind == "up" else i - n
+            clamped = max(0, min(len(ladder) - 1, target))
+            end = clamped != target
+            after, direction, steps = ladder[clamped], kind, n
+        break
+    r.v[k] = after
+    state_last[key] = r
+    if r.trace is not None:
+        pos = ladder.index(after) + 1 if ladder is not None and after in ladder else 0
+        size = len(ladder) if ladder is not None else 0
+        direction = "start" if last is None and rule is None else direction
+        r.trace.append(T.LadderMove(step.name, before, after, direction, steps, end, pos, size,
+                                    carried, rule, step.span))
+        r.trace.append(T.Computed(step.name, after, step.span))

@@ -1,0 +1,76 @@
+"""Runtime values: exact decimals, labels, booleans, months; and the row a policy runs on."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from typing import Any
+
+# Exact enough that no sum or mean of record values is ever rounded: 50 significant digits.
+CONTEXT = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow])
+decimal.setcontext(CONTEXT)
+
+ROUNDING_MODES = {
+    "half_up": decimal.ROUND_HALF_UP,  # 四舍五入, the default for money
+    "half_even": decimal.ROUND_HALF_EVEN,  # banker's rounding
+    "down": decimal.ROUND_DOWN,  # toward zero
+    "up": decimal.ROUND_UP,  # away from zero
+    "floor": decimal.ROUND_FLOOR,
+    "ceiling": decimal.ROUND_CEILING,
+}
+
+
+class RowFailure(Exception):
+    """A row that cannot be evaluated: reported as FILE:ROW:COLUMN, the others go on."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def month_ord(text: str) -> int:
+    return int(text[:4]) * 12 + int(text[5:7]) - 1
+
+
+def ord_month(o: int) -> str:
+    return f"{o // 12:04d}-{o % 12 + 1:02d}"
+
+
+class RowEnv:
+    """One employee-month (or one employee, for policies without a period) while it runs."""
+
+    __slots__ = ("emp", "failed", "key", "line", "ord", "prev", "trace", "v")
+
+    def __init__(self, v: list[Any], key: tuple[str, ...], ord_: int, line: int) -> None:
+        self.v = v
+        self.key = key
+        self.ord = ord_
+        self.line = line
+        self.emp: dict[int, RowEnv] = {}
+        self.prev: RowEnv | None = None
+        self.trace: list[Any] | None = None
+        self.failed = False
+
+
+def plain(value: Any) -> Any:
+    """A value for output: decimals as plain strings without exponent or trailing zeros."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return format(value.quantize(Decimal(1)), "f")
+        return format(value.normalize(), "f")
+    return value
+
+
+def show(value: Any) -> str:
+    """A value as an HR reader sees it in an explanation."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        text = plain(value)
+        if "." in text and len(text.split(".")[1]) > 6:
+            return f"{value:.6f}".rstrip("0") + "…"
+        return str(text)
+    return str(value)

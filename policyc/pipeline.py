@@ -1,0 +1,79 @@
+"""The pipeline as one table of stages, and the library entry points the CLI calls.
+
+text -> parse tree -> AST -> model -> checks -> plan (evaluation tree) -> outcome -> render
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from policyc.check import check_model
+from policyc.compile import Plan, compile_plan
+from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
+from policyc.eval.engine import Outcome, RowError, run
+from policyc.model import Model, build_model
+from policyc.records import Loaded, RecordError, load_csv
+from policyc.source import SourceFile
+from policyc.syntax import ast as A
+from policyc.syntax.lower import lower
+from policyc.syntax.parse import parse
+
+
+@dataclass
+class Checked:
+    source: SourceFile
+    policy: A.Policy | None
+    model: Model | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(
+            d.severity is Severity.ERROR for d in self.diagnostics
+        )
+
+
+def check_source(source: SourceFile) -> Checked:
+    """Parse, lower, build the model and run every check; all diagnostics, sorted."""
+    tree, diags = parse(source)
+    if tree is None:
+        return Checked(source, None, None, sort_diagnostics(diags))
+    policy, lower_diags = lower(tree, source)
+    model = build_model(policy)
+    diags = lower_diags + check_model(model, source)
+    return Checked(source, policy, model, sort_diagnostics(diags))
+
+
+def check_file(path: str | Path) -> Checked:
+    return check_source(SourceFile.read(path))
+
+
+@dataclass
+class Evaluation:
+    plan: Plan
+    loaded: Loaded
+    outcome: Outcome
+
+    @property
+    def errors(self) -> list[RecordError]:
+        """Every rejected row: bad records first, then rows that could not be evaluated."""
+        name = self.loaded_name
+        runtime = [RecordError(name, e.line, e.column, e.message) for e in self.outcome.errors]
+        return sorted(self.loaded.errors + runtime, key=lambda e: (e.row, e.column))
+
+    loaded_name: str = ""
+
+
+def compile_checked(checked: Checked) -> Plan:
+    assert checked.model is not None
+    return compile_plan(checked.model, checked.source.text)
+
+
+def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None) -> Evaluation:
+    loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
+    outcome = run(plan, loaded.rows, trace_ids)
+    return Evaluation(plan, loaded, outcome, str(records))
+
+
+__all__ = ["Checked", "Evaluation", "RowError", "check_file", "check_source", "evaluate"]

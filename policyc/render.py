@@ -1,0 +1,91 @@
+"""Results out: rows as table, JSON, JSON lines or CSV; written atomically to a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from policyc.compile import Plan
+from policyc.eval.values import RowEnv, plain
+
+
+def result_columns(plan: Plan) -> list[str]:
+    m = plan.model
+    keys = [k for k in m.key]
+    return keys + [name for name, _ in plan.outputs if name not in keys]
+
+
+def result_rows(plan: Plan, rows: list[RowEnv]) -> Iterator[dict[str, Any]]:
+    m = plan.model
+    key_slots = [(k, m_slot) for k, m_slot in ((k, plan.field_names.index(k)) for k in m.key)]
+    outputs = [(n, s) for n, s in plan.outputs if n not in m.key]
+    for r in rows:
+        v = r.v
+        obj = {k: v[s] for k, s in key_slots}
+        for n, s in outputs:
+            obj[n] = plain(v[s])
+        yield obj
+
+
+def to_jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    for obj in rows:
+        yield dumps(obj) + "\n"
+
+
+def to_json(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    yield json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    yield buf.getvalue()
+    for obj in rows:
+        buf.seek(0)
+        buf.truncate()
+        w.writerow(["" if obj.get(c) is None else _cell(obj.get(c)) for c in columns])
+        yield buf.getvalue()
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def to_table(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """A plain aligned text table (display-width aware, for Chinese labels)."""
+    from policyc.source import display_width
+
+    data = [[_cell(o.get(c)) if o.get(c) is not None else "-" for c in columns] for o in rows]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in data]) for i, c in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    yield line(columns) + "\n"
+    yield line(["-" * w for w in widths]) + "\n"
+    for r in data:
+        yield line(r) + "\n"
+
+
+def write_atomic(path: str | Path, chunks: Iterator[str]) -> None:
+    """Write to a temporary file beside `path`, then rename: a failed run leaves the old file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent or "."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

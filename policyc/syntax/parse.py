@@ -1,0 +1,201 @@
+"""Text -> Lark parse tree. Syntax errors become diagnostics, every one we can find."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.indenter import Indenter
+
+from policyc.diagnostics import Diagnostic, error
+from policyc.source import SourceFile
+
+MAX_POLICY_CHARS = 200_000
+
+
+class PolicyIndenter(Indenter):
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR"]
+    CLOSE_PAREN_types = ["RPAR"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 4
+
+
+def grammar_text() -> str:
+    """The grammar, from the source tree or from the installed wheel."""
+    here = Path(__file__).resolve().parents[2] / "grammar" / "policy.lark"
+    if here.exists():
+        return here.read_text(encoding="utf-8")
+    return resources.files("policyc").joinpath("_grammar/policy.lark").read_text(encoding="utf-8")
+
+
+@functools.cache
+def parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        postlex=PolicyIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=False,
+    )
+
+
+@dataclass(frozen=True)
+class Comment:
+    line: int
+    column: int
+    text: str
+
+
+def comments(source: SourceFile) -> list[Comment]:
+    """Every `#` comment with its position (the parser drops them; the formatter needs them)."""
+    out = []
+    for lineno, line in enumerate(source.text.split("\n"), 1):
+        pos = _comment_start(line)
+        if pos is not None:
+            out.append(Comment(lineno, pos + 1, line[pos:].rstrip()))
+    return out
+
+
+def _comment_start(line: str) -> int | None:
+    quote: str | None = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"“":
+            quote = '"' if ch == '"' else "”"
+        elif ch == "#":
+            return i
+    return None
+
+
+_TOKEN_WORDS = {
+    "_NL": "the end of the line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "NAME": "a name",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "ARROW": "`->`",
+    "STRING": "a quoted label",
+    "INT": "a whole number",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "EQUAL": "`=`",
+    "CMP_OP": "a comparison",
+    "BOUND_OP": "a bound such as `>= 70`",
+    "$END": "the end of the file",
+}
+
+
+def _describe(expected: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS.get(t, f"`{t.lower()}`") for t in expected if t})
+    if len(words) > 6:
+        words = words[:6] + ["…"]
+    return ", ".join(words)
+
+
+def _hint_for(text: str) -> str | None:
+    hints = {
+        "：": "use `:` (ASCII colon)",
+        "；": "statements end at the end of the line; no `;` is needed",
+        ";": "statements end at the end of the line; no `;` is needed",
+        "\t": "indent with spaces",
+        "'": "labels are quoted with double quotes: `\"...\"`",
+        "‘": "labels are quoted with double quotes: `\"...\"`",
+        "{": "blocks are written by indentation, not braces",
+    }
+    for key, hint in hints.items():
+        if key in text:
+            return hint
+    return None
+
+
+def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
+    """Parse a policy. On a syntax error, keep going line by line to report the rest."""
+    if len(source.text) > MAX_POLICY_CHARS:
+        return None, [
+            error(
+                "E0003",
+                f"policy is {len(source.text)} characters long; the limit is {MAX_POLICY_CHARS}",
+                source.span(0, 1),
+                "split the policy into smaller files",
+            )
+        ]
+    text = source.text if source.text.endswith("\n") else source.text + "\n"
+    diags: list[Diagnostic] = []
+
+    def on_error(e: UnexpectedInput) -> bool:
+        diags.append(_syntax_diagnostic(source, e))
+        return len(diags) < 50 and isinstance(e, UnexpectedToken) and e.token.type != "$END"
+
+    try:
+        tree = parser().parse(text)
+        return tree, []
+    except LarkError:
+        pass
+    try:
+        parser().parse(text, on_error=on_error)
+    except LarkError as e:
+        if isinstance(e, UnexpectedInput) and not diags:
+            diags.append(_syntax_diagnostic(source, e))
+        elif not diags:
+            diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
+    except RecursionError:
+        diags.append(error("E0004", "expression nested too deeply", source.span(0, 1)))
+    if not diags:
+        diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
+    return None, _dedupe_lines(diags)
+
+
+def _dedupe_lines(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One syntax error per line: recovery inside a broken line adds only noise."""
+    seen: set[int] = set()
+    out = []
+    for d in diags:
+        if d.span.line not in seen:
+            seen.add(d.span.line)
+            out.append(d)
+    return out
+
+
+def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput) -> Diagnostic:
+    if isinstance(e, UnexpectedCharacters):
+        offset = e.pos_in_stream or 0
+        ch = source.text[offset : offset + 1] if offset < len(source.text) else ""
+        span = source.span(offset, offset + 1)
+        hint = _hint_for(ch) or "remove it, or put it inside a quoted label"
+        return error("E0001", f"unexpected character `{ch}`", span, hint)
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        start = tok.start_pos if tok.start_pos is not None else len(source.text)
+        if tok.type == "$END":
+            start = max(0, len(source.text.rstrip()) - 1)
+            span = source.span(start, start + 1)
+            return error("E0002", "the policy ends too early", span, f"expected {_describe(e.expected)}")
+        end = tok.end_pos if tok.end_pos is not None else start + 1
+        if tok.type in ("_NL", "_DEDENT", "_INDENT"):
+            end = start + 1
+        span = source.span(start, end)
+        what = {"_NL": "end of line", "_INDENT": "indentation", "_DEDENT": "end of block"}.get(
+            tok.type, f"`{tok.value}`"
+        )
+        hint = _hint_for(str(tok.value)) or f"expected {_describe(e.expected)}"
+        return error("E0002", f"unexpected {what}", span, hint)
+    pos = getattr(e, "pos_in_stream", 0) or 0
+    return error("E0002", "unexpected input", source.span(pos, pos + 1), None)
+
+
+def iter_tokens(tree: Tree[Token]) -> Iterator[Token]:
+    for t in tree.scan_values(lambda v: isinstance(v, Token)):
+        yield t
