@@ -17,7 +17,7 @@ from typing import Any
 from policyc.eval import trace as T
 from policyc.eval.values import ROUNDING_MODES, RowEnv, RowFailure, ord_month
 from policyc.lift import lift
-from policyc.model import AGGREGATES, Model, topo_order
+from policyc.model import Model, topo_order
 from policyc.source import Span
 from policyc.syntax import ast as A
 
@@ -181,19 +181,25 @@ class Compiler:
         lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
         where = _text(e.span, self.text)
         if e.op == "+":
+
             def add(r: RowEnv) -> Any:
                 a, b = lf(r), rf(r)
                 return None if a is None or b is None else a + b
+
             return add
         if e.op == "-":
+
             def sub(r: RowEnv) -> Any:
                 a, b = lf(r), rf(r)
                 return None if a is None or b is None else a - b
+
             return sub
         if e.op == "*":
+
             def mul(r: RowEnv) -> Any:
                 a, b = lf(r), rf(r)
                 return None if a is None or b is None else a * b
+
             return mul
 
         def div(r: RowEnv) -> Any:
@@ -203,6 +209,7 @@ class Compiler:
             if b == 0:
                 raise RowFailure("", f"division by zero in `{where}`")
             return a / b
+
         return div
 
     def x_Neg(self, e: A.Neg, scope: dict[str, Fn]) -> Fn:
@@ -216,6 +223,7 @@ class Compiler:
         def cmp(r: RowEnv) -> Any:
             a, b = lf(r), rf(r)
             return None if a is None or b is None else op(a, b)
+
         return cmp
 
     def x_Is(self, e: A.Is, scope: dict[str, Fn]) -> Fn:
@@ -268,11 +276,16 @@ class Compiler:
             for f, w, name, pct in terms:
                 v = f(r)
                 if v is None:
-                    raise RowFailure(name, f"`{name}` is blank, but it weighs {pct}% in this row's score")
+                    raise RowFailure(
+                        name, f"`{name}` is blank, but it weighs {pct}% in this row's score"
+                    )
                 total += v * w
             if r.trace is not None:
-                r.trace.append(T.WeightedSum(tuple((n, f(r), p) for f, _, n, p in terms), total, span))
+                r.trace.append(
+                    T.WeightedSum(tuple((n, f(r), p) for f, _, n, p in terms), total, span)
+                )
             return total
+
         return weighted
 
     def x_By(self, e: A.By, scope: dict[str, Fn]) -> Fn:
@@ -293,6 +306,7 @@ class Compiler:
             if r.trace is not None:
                 r.trace.append(T.CaseChosen(name, key, hit[1] if hit else None, span))
             return None if hit is None else hit[0](r)
+
         return by
 
     def x_Table(self, e: A.Table, scope: dict[str, Fn]) -> Fn:
@@ -331,7 +345,12 @@ def _ne(a: Any, b: Any) -> bool:
 
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": _lt, "<=": _le, ">": _gt, ">=": _ge, "=": _eq, "!=": _ne,
+    "<": _lt,
+    "<=": _le,
+    ">": _gt,
+    ">=": _ge,
+    "=": _eq,
+    "!=": _ne,
 }
 
 
@@ -354,7 +373,9 @@ def compile_plan(model: Model, source_text: str) -> Plan:
             steps.append(_state_step(comp, lifted.states[n], value_slots[n], field_slots))
             continue
         d = lifted.defs[n]
-        if isinstance(d.body, A.Call) and (d.body.func == "rank" or isinstance(d.body.clause, A.Among)):
+        if isinstance(d.body, A.Call) and (
+            d.body.func == "rank" or isinstance(d.body.clause, A.Among)
+        ):
             steps.append(_group_step(comp, n, d.body, value_slots[n]))
             continue
         step = RowStep(n, value_slots[n], comp.expr(d.body), d.span, hidden=n.startswith("_"))
@@ -367,11 +388,13 @@ def compile_plan(model: Model, source_text: str) -> Plan:
     return Plan(lifted, value_slots, next_slot, field_names, steps, outputs, hidden, source_text)
 
 
-def _state_step(comp: Compiler, st: A.StateDecl, slot: int, field_slots: dict[str, int]) -> StateStep:
+def _state_step(
+    comp: Compiler, st: A.StateDecl, slot: int, field_slots: dict[str, int]
+) -> StateStep:
     start = comp.expr(st.start)
     column = st.start.name if isinstance(st.start, A.FieldRef | A.Name) else st.name
     ladder = comp.ladders.get(st.ladder) if st.ladder else None
-    transitions = []
+    transitions: list[tuple[str, int, Fn, Fn | None, Span]] = []
     for t in st.transitions:
         value = comp.expr(t.value) if t.value is not None else None
         transitions.append((t.kind, t.steps, comp.expr(t.cond), value, t.span))
@@ -384,13 +407,25 @@ def _group_step(comp: Compiler, name: str, call: A.Call, slot: int) -> GroupStep
     cond_text = _text(clause.cond.span, comp.text) if clause else "everyone"
     per = clause.per if clause else None
     keys = [
-        (comp.expr(a.value), (a.order or ("desc" if call.func == "rank" else "asc")) == "desc",
-         _text(a.value.span, comp.text))
+        (
+            comp.expr(a.value),
+            (a.order or ("desc" if call.func == "rank" else "asc")) == "desc",
+            _text(a.value.span, comp.text),
+        )
         for a in call.args
     ]
-    kind = call.func if call.func == "rank" or call.func in AGGREGATES else call.func
-    return GroupStep(name, slot, kind, keys, cond, cond_text,
-                     comp.slots.get(per) if per else None, per, call.span)
+    kind = call.func
+    return GroupStep(
+        name,
+        slot,
+        kind,
+        keys,
+        cond,
+        cond_text,
+        comp.slots.get(per) if per else None,
+        per,
+        call.span,
+    )
 
 
 __all__ = ["ROUNDING_MODES", "Plan", "compile_plan", "ord_month"]

@@ -16,10 +16,22 @@ from policyc.eval.values import RowEnv, plain, show
 from policyc.model import referenced_values
 from policyc.source import Span
 
-OP_WORDS = {">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most",
-            "=": "equals", "in": "is one of"}
-NOT_WORDS = {">": "is not above", ">=": "is below", "<": "is not below", "<=": "is above",
-             "=": "is not", "in": "is not one of"}
+OP_WORDS = {
+    ">": "is above",
+    ">=": "is at least",
+    "<": "is below",
+    "<=": "is at most",
+    "=": "equals",
+    "in": "is one of",
+}
+NOT_WORDS = {
+    ">": "is not above",
+    ">=": "is below",
+    "<": "is not below",
+    "<=": "is above",
+    "=": "is not",
+    "in": "is not one of",
+}
 
 
 def segments(row: RowEnv) -> dict[str, tuple[Any, Span, list[Any]]]:
@@ -46,14 +58,16 @@ def _deps(plan: Plan, name: str) -> list[str]:
             refs |= referenced_values(m, t.cond)
     else:
         return []
-    ordered = [n for n in plan.slots if n in refs and n not in m.fields or (n in refs and n in m.defs)]
+    ordered = [
+        n for n in plan.slots if (n in refs and n not in m.fields) or (n in refs and n in m.defs)
+    ]
     return [n for n in dict.fromkeys(ordered) if n != name]
 
 
 def _label(plan: Plan, name: str) -> str:
     if name.startswith("_") and name in plan.hidden:
         sp = plan.hidden[name].span
-        return f"`{plan.source_text[sp.start:sp.end]}`"
+        return f"`{plan.source_text[sp.start : sp.end]}`"
     return name
 
 
@@ -70,8 +84,14 @@ def explain_text(plan: Plan, rows: list[RowEnv], policy_file: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _render(plan: Plan, name: str, segs: dict[str, tuple[Any, Span, list[Any]]],
-            lines: list[str], shown: set[str], depth: int) -> None:
+def _render(
+    plan: Plan,
+    name: str,
+    segs: dict[str, tuple[Any, Span, list[Any]]],
+    lines: list[str],
+    shown: set[str],
+    depth: int,
+) -> None:
     pad = "  " * depth
     if name not in segs:
         if name in plan.model.fields:
@@ -119,13 +139,22 @@ def describe(ev: Any, plan: Plan) -> list[tuple[str, Span | None]]:
         case T.TableHit():
             return _table_lines(ev)
         case T.WindowAggregate():
-            vals = ", ".join(f"{m} {show(v)}" if v is not None else f"{m} missing"
-                             for m, v in zip(ev.months, ev.values, strict=True))
+            vals = ", ".join(
+                f"{m} {show(v)}" if v is not None else f"{m} missing"
+                for m, v in zip(ev.months, ev.values, strict=True)
+            )
             span = f"{ev.months[0]}..{ev.months[-1]}" if ev.months else ""
-            out = [(f"{ev.func} of {ev.name} over {ev.window} ({span}): {vals}", ev.span)]
+            out: list[tuple[str, Span | None]] = [
+                (f"{ev.func} of {ev.name} over {ev.window} ({span}): {vals}", ev.span)
+            ]
             if ev.missing and not ev.ignoring_missing:
-                out.append((f"months missing: {', '.join(ev.missing)}, so there is no {ev.func} "
-                            "(the window needs every month)", ev.span))
+                out.append(
+                    (
+                        f"months missing: {', '.join(ev.missing)}, so there is no {ev.func} "
+                        "(the window needs every month)",
+                        ev.span,
+                    )
+                )
             elif ev.missing:
                 out.append((f"months missing: {', '.join(ev.missing)} (left out)", ev.span))
             return out
@@ -140,27 +169,43 @@ def describe(ev: Any, plan: Plan) -> list[tuple[str, Span | None]]:
             return _ladder_lines(ev)
         case T.Override():
             reason = f" (reason: {ev.reason})" if ev.reason else ""
-            return [(f"overridden by department review: {show(ev.original)} -> {show(ev.value)}"
-                     f"{reason}", ev.span)]
+            return [
+                (
+                    f"overridden by department review: {show(ev.original)} -> {show(ev.value)}"
+                    f"{reason}",
+                    ev.span,
+                )
+            ]
         case T.Ranked():
             if not ev.in_group:
                 return [(f"not ranked: not among `{ev.group}`", ev.span)]
             keys = ", then ".join(f"{t} {d} ({show(v)})" for t, d, v in ev.keys)
             per = f" with the same {ev.per[0]} ({show(ev.per[1])})" if ev.per else ""
             tie = f"; shares the rank with {ev.tied} other(s)" if ev.tied else ""
-            return [(f"rank {ev.rank} of {ev.size} among `{ev.group}`{per} this period, "
-                     f"by {keys}{tie}", ev.span)]
+            return [
+                (
+                    f"rank {ev.rank} of {ev.size} among `{ev.group}`{per} this period, "
+                    f"by {keys}{tie}",
+                    ev.span,
+                )
+            ]
         case T.CohortAggregate():
-            return [(f"{ev.func} over {ev.size} row(s) among `{ev.group}` = {show(ev.result)}",
-                     ev.span)]
+            return [
+                (f"{ev.func} over {ev.size} row(s) among `{ev.group}` = {show(ev.result)}", ev.span)
+            ]
     return []
 
 
 def _table_lines(ev: T.TableHit) -> list[tuple[str, Span | None]]:
     out: list[tuple[str, Span | None]] = []
     for tried in ev.tried:
-        out.append((f"row skipped: {show(tried.value)} {NOT_WORDS.get(tried.op, tried.op)} "
-                    f"{_bound(tried.op, tried.bound)}", tried.span))
+        out.append(
+            (
+                f"row skipped: {show(tried.value)} {NOT_WORDS.get(tried.op, tried.op)} "
+                f"{_bound(tried.op, tried.bound)}",
+                tried.span,
+            )
+        )
     if ev.row is None:
         if ev.band and ev.inputs and ev.inputs[0] is None:
             return [("no value to place in a band, so none", ev.span)]
@@ -169,8 +214,10 @@ def _table_lines(ev: T.TableHit) -> list[tuple[str, Span | None]]:
     if ev.otherwise:
         out.append((f"no earlier row matched: otherwise -> {show(ev.result)}", ev.row_span))
         return out
-    checks = " and ".join(f"{show(v)} {OP_WORDS.get(op, op)} {_bound(op, b)}"
-                          for v, op, b in ev.checks) or "any value"
+    checks = (
+        " and ".join(f"{show(v)} {OP_WORDS.get(op, op)} {_bound(op, b)}" for v, op, b in ev.checks)
+        or "any value"
+    )
     kind = "band" if ev.band else f"{ev.hit} match"
     out.append((f"{checks} -> {show(ev.result)} ({kind})", ev.row_span))
     return out
@@ -182,11 +229,21 @@ def _ladder_lines(ev: T.LadderMove) -> list[tuple[str, Span | None]]:
     if ev.direction in ("up", "down"):
         if ev.end_reached:
             end = "top" if ev.direction == "up" else "bottom"
-            out.append((f"{ev.direction} {ev.steps}: the {end} of the ladder is reached, "
-                        f"stays at {show(ev.after)} ({ev.position} of {ev.size})", ev.rule_span))
+            out.append(
+                (
+                    f"{ev.direction} {ev.steps}: the {end} of the ladder is reached, "
+                    f"stays at {show(ev.after)} ({ev.position} of {ev.size})",
+                    ev.rule_span,
+                )
+            )
         else:
-            out.append((f"{ev.direction} {ev.steps}: {show(ev.before)} -> {show(ev.after)} "
-                        f"({ev.position} of {ev.size})", ev.rule_span))
+            out.append(
+                (
+                    f"{ev.direction} {ev.steps}: {show(ev.before)} -> {show(ev.after)} "
+                    f"({ev.position} of {ev.size})",
+                    ev.rule_span,
+                )
+            )
     elif ev.direction == "becomes":
         out.append((f"becomes {show(ev.after)}", ev.rule_span))
     else:
@@ -215,13 +272,15 @@ def explain_json(plan: Plan, rows: list[RowEnv]) -> list[dict[str, Any]]:
         segs = segments(row)
         steps = []
         for name, (value, span, events) in segs.items():
-            steps.append({
-                "definition": _label(plan, name).strip("`"),
-                "value": _json_value(value),
-                "source": span.where,
-                "events": [_json_value(e) for e in events],
-                "text": [t for ev in events for t, _ in describe(ev, plan)],
-            })
+            steps.append(
+                {
+                    "definition": _label(plan, name).strip("`"),
+                    "value": _json_value(value),
+                    "source": span.where,
+                    "events": [_json_value(e) for e in events],
+                    "text": [t for ev in events for t, _ in describe(ev, plan)],
+                }
+            )
         keys = dict(zip(plan.model.key, row.key, strict=False))
         outputs = {name: _json_value(row.v[slot]) for name, slot in plan.outputs}
         out.append({**keys, "outputs": outputs, "steps": steps})

@@ -13,12 +13,27 @@ from policyc.syntax import ast as A
 
 BUILTIN_FUNCS = {
     # window and history functions
-    "mean", "sum", "min", "max", "count", "all", "any",
-    "previous", "closes", "complete", "previous_window",
+    "mean",
+    "sum",
+    "min",
+    "max",
+    "count",
+    "all",
+    "any",
+    "previous",
+    "closes",
+    "complete",
+    "previous_window",
     # cohort function (also mean/sum/min/max/count with `among`)
     "rank",
     # arithmetic helpers
-    "round", "round_down", "round_up", "abs", "default", "given", "clamp",
+    "round",
+    "round_down",
+    "round_up",
+    "abs",
+    "default",
+    "given",
+    "clamp",
 }
 
 AGGREGATES = {"mean", "sum", "min", "max", "count", "all", "any"}
@@ -64,9 +79,7 @@ class Model:
         return set(self.defs) | set(self.states) | set(self.fields)
 
     def all_names(self) -> set[str]:
-        return (
-            self.value_names() | set(self.windows) | set(self.ladders) | set(self.functions)
-        )
+        return self.value_names() | set(self.windows) | set(self.ladders) | set(self.functions)
 
     def enum_labels(self) -> set[str]:
         labels: set[str] = set()
@@ -240,7 +253,7 @@ def topo_order(m: Model) -> tuple[list[str], list[list[str]]]:
         if s == 2:
             return
         if s == 1:
-            cycles.append(stack[stack.index(n) :] + [n])
+            cycles.append([*stack[stack.index(n) :], n])
             return
         state[n] = 1
         for d in sorted(dependencies(m, n)):

@@ -87,7 +87,9 @@ def _field_type(f: A.FieldDecl) -> Any:
         low = -MAX_ABS if low is None else low
         high = MAX_ABS if high is None else high
         places = t.places
-        base = Annotated[Decimal, Field(ge=low, le=high, allow_inf_nan=False, decimal_places=places)]
+        base = Annotated[
+            Decimal, Field(ge=low, le=high, allow_inf_nan=False, decimal_places=places)
+        ]
         if t.kind == "percent":
             base = Annotated[base, BeforeValidator(_percent)]
     elif t.kind == "bool":
@@ -192,7 +194,9 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
     header = [h.strip().lstrip("\ufeff") for h in header]
     for h in header:
         if h and h not in model.fields:
-            warnings.append(RecordError(name, 1, h, "column is not declared by the policy; ignored"))
+            warnings.append(
+                RecordError(name, 1, h, "column is not declared by the policy; ignored")
+            )
     missing = [f for f, d in model.fields.items() if not d.optional and f not in header]
     Record = record_model(model)
     id_field, period_field = model.id_field, model.period_field
@@ -204,11 +208,16 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
             continue  # a blank line is not a row
         total += 1
         if cells == ["\x00csv-error"]:
-            errors.append(RecordError(name, line, "-", "the line is not valid CSV (unbalanced quote)"))
+            errors.append(
+                RecordError(name, line, "-", "the line is not valid CSV (unbalanced quote)")
+            )
             continue
         if len(cells) > width:
-            errors.append(RecordError(name, line, "-",
-                                      f"row has {len(cells)} cells but the header has {width}"))
+            errors.append(
+                RecordError(
+                    name, line, "-", f"row has {len(cells)} cells but the header has {width}"
+                )
+            )
             continue
         if missing:
             for col in missing:
@@ -241,8 +250,9 @@ def _has_surrogate(v: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in v)
 
 
-def _drop_duplicates(name: str, rows: list[RowEnv], errors: list[RecordError],
-                     period_field: str | None) -> list[RowEnv]:
+def _drop_duplicates(
+    name: str, rows: list[RowEnv], errors: list[RecordError], period_field: str | None
+) -> list[RowEnv]:
     """A duplicate employee-month is never silently picked: every copy is reported."""
     seen: dict[tuple[str, ...], list[RowEnv]] = {}
     for r in rows:
@@ -256,9 +266,14 @@ def _drop_duplicates(name: str, rows: list[RowEnv], errors: list[RecordError],
         for r in seen[k]:
             others = ", ".join(str(x) for x in lines if x != r.line)
             what = f"employee `{k[0]}` in {k[1]}" if period_field else f"employee `{k[0]}`"
-            errors.append(RecordError(name, r.line, column,
-                                      f"duplicate row for {what} (also on row {others}); "
-                                      "neither is used"))
+            errors.append(
+                RecordError(
+                    name,
+                    r.line,
+                    column,
+                    f"duplicate row for {what} (also on row {others}); neither is used",
+                )
+            )
     return [r for r in rows if r.key not in dup]
 
 

@@ -66,10 +66,14 @@ def to_table(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[str
     from policyc.source import display_width
 
     data = [[_cell(o.get(c)) if o.get(c) is not None else "-" for c in columns] for o in rows]
-    widths = [max([display_width(c)] + [display_width(r[i]) for r in data]) for i, c in enumerate(columns)]
+    widths = [
+        max([display_width(c)] + [display_width(r[i]) for r in data]) for i, c in enumerate(columns)
+    ]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(
+            c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
 
     yield line(columns) + "\n"
     yield line(["-" * w for w in widths]) + "\n"

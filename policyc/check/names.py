@@ -21,8 +21,14 @@ def check(model: Model, source: SourceFile) -> list[Diagnostic]:
             out.extend(_check_expr(model, e, known, labels))
     for item in model.outputs:
         if item.value is None and not model.is_value(item.name):
-            out.append(error("E0101", f"output `{item.name}` is not defined", item.span,
-                             did_you_mean(item.name, model.value_names())))
+            out.append(
+                error(
+                    "E0101",
+                    f"output `{item.name}` is not defined",
+                    item.span,
+                    did_you_mean(item.name, model.value_names()),
+                )
+            )
     return out
 
 
@@ -41,14 +47,36 @@ def _result_labels(model: Model) -> set[str]:
 def _check_expr(model: Model, e: A.Expr, known: set[str], labels: set[str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for node in walk(e):
-        if isinstance(node, A.Call) and node.func not in BUILTIN_FUNCS and node.func not in model.functions:
-            out.append(error("E0102", f"unknown function `{node.func}`", node.span,
-                             did_you_mean(node.func, BUILTIN_FUNCS | set(model.functions))))
+        if (
+            isinstance(node, A.Call)
+            and node.func not in BUILTIN_FUNCS
+            and node.func not in model.functions
+        ):
+            out.append(
+                error(
+                    "E0102",
+                    f"unknown function `{node.func}`",
+                    node.span,
+                    did_you_mean(node.func, BUILTIN_FUNCS | set(model.functions)),
+                )
+            )
         if isinstance(node, A.FieldRef) and node.name not in model.fields:
-            out.append(error("E0103", f"the record has no field `{node.name}`", node.span,
-                             did_you_mean(node.name, model.fields)))
+            out.append(
+                error(
+                    "E0103",
+                    f"the record has no field `{node.name}`",
+                    node.span,
+                    did_you_mean(node.name, model.fields),
+                )
+            )
     for n in names_in(e):
         if n.name not in known and n.name not in labels:
-            out.append(error("E0101", f"unknown name `{n.name}`", n.span,
-                             did_you_mean(n.name, known | labels)))
+            out.append(
+                error(
+                    "E0101",
+                    f"unknown name `{n.name}`",
+                    n.span,
+                    did_you_mean(n.name, known | labels),
+                )
+            )
     return out

@@ -9,15 +9,26 @@ import click
 from policyc.cli.common import load_plan, need_file
 from policyc.pipeline import evaluate
 from policyc.render import (
-    result_columns, result_rows, to_csv, to_json, to_jsonl, to_table, write_atomic,
+    result_columns,
+    result_rows,
+    to_csv,
+    to_json,
+    to_jsonl,
+    to_table,
+    write_atomic,
 )
 
 
 @click.command("eval")
 @click.argument("policy")
 @click.argument("records")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
 @click.option("--strict", is_flag=True, help="stop at the first bad row")
 def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bool) -> None:
@@ -48,6 +59,5 @@ def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bo
         for chunk in chunks:
             out.write(chunk)
     if errors:
-        click.echo(f"{len(errors)} row(s) reported, {len(result.outcome.rows)} evaluated",
-                   err=True)
+        click.echo(f"{len(errors)} row(s) reported, {len(result.outcome.rows)} evaluated", err=True)
     sys.exit(1 if errors else 0)

@@ -17,8 +17,9 @@ from policyc.pipeline import evaluate
 @click.argument("records")
 @click.option("--employee", "employee", required=True, help="the employee id")
 @click.option("--period", help="one month (YYYY-MM); all months when left out")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def explain_cmd(policy: str, records: str, employee: str, period: str | None, fmt: str) -> None:
     """Explain how each output of one employee was derived."""
     checked, plan = load_plan(policy)

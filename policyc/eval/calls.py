@@ -53,6 +53,7 @@ def _previous(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         if r.trace is not None:
             r.trace.append(T.Lookback(name, ord_month(r.ord - n), row is not None, value, span))
         return value
+
     return previous
 
 
@@ -80,6 +81,7 @@ def _closes(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         if r.trace is not None:
             r.trace.append(T.WindowCloses(wname, n, ord_month(r.ord), value, span))
         return value
+
     return closes
 
 
@@ -92,6 +94,7 @@ def _complete(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
             return None
         start = _window_start(r.ord, n)
         return all((start + i) in r.emp for i in range(n))
+
     return complete
 
 
@@ -111,6 +114,7 @@ def _previous_window(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         if r.trace is not None:
             r.trace.append(T.Lookback(name, ord_month(decided), row is not None, value, span))
         return value
+
     return previous_window
 
 
@@ -169,11 +173,20 @@ def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         result = None if strict and missing else _aggregate(func, values)
         if r.trace is not None:
             r.trace.append(
-                T.WindowAggregate(func, name, label, tuple(ord_month(first + i) for i in range(size)),
-                                  tuple(values), tuple(ord_month(m) for m in missing),
-                                  not strict, result, span)
+                T.WindowAggregate(
+                    func,
+                    name,
+                    label,
+                    tuple(ord_month(first + i) for i in range(size)),
+                    tuple(values),
+                    tuple(ord_month(m) for m in missing),
+                    not strict,
+                    result,
+                    span,
+                )
             )
         return result
+
     return aggregate
 
 
@@ -192,7 +205,9 @@ def _round(mode_default: str) -> Callable[[Compiler, A.Call, dict[str, Fn]], Fn]
         def round_(r: RowEnv) -> Any:
             v = value(r)
             return None if v is None else v.quantize(quantum, rounding=rounding)
+
         return round_
+
     return build
 
 
@@ -217,6 +232,7 @@ def _clamp(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     def clamp(r: RowEnv) -> Any:
         v = value(r)
         return None if v is None else max(lo(r), min(hi(r), v))
+
     return clamp
 
 
@@ -227,7 +243,9 @@ def _minmax(pick: Callable[..., Any]) -> Callable[[Compiler, A.Call, dict[str, F
         def minmax(r: RowEnv) -> Any:
             present = [v for f in values if (v := f(r)) is not None]
             return pick(present) if present else None
+
         return minmax
+
     return build
 
 

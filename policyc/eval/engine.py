@@ -92,9 +92,12 @@ def _row_step(step: RowStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFailur
 
 def _why(e: Exception) -> str:
     name = type(e).__name__
-    return {"DivisionByZero": "division by zero", "InvalidOperation": "invalid arithmetic",
-            "TypeError": "values of different kinds", "Overflow": "number too large"}.get(
-        name, "invalid value")
+    return {
+        "DivisionByZero": "division by zero",
+        "InvalidOperation": "invalid arithmetic",
+        "TypeError": "values of different kinds",
+        "Overflow": "number too large",
+    }.get(name, "invalid value")
 
 
 def _apply_override(step: RowStep, r: RowEnv) -> None:
@@ -130,10 +133,17 @@ def _group_step(step: GroupStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFa
         else:
             _cohort_aggregate(step, group, rows, key)
     for r in rows:
-        if r.trace is not None and step.kind != "rank" and id(r) not in members and step.per is None:
+        if (
+            r.trace is not None
+            and step.kind != "rank"
+            and id(r) not in members
+            and step.per is None
+        ):
             pass
         if r.trace is not None and step.kind == "rank" and id(r) not in members:
-            r.trace.append(T.Ranked(step.name, None, 0, (), 0, step.cond_text, None, False, step.span))
+            r.trace.append(
+                T.Ranked(step.name, None, 0, (), 0, step.cond_text, None, False, step.span)
+            )
     return failed
 
 
@@ -164,14 +174,29 @@ def _rank(step: GroupStep, group: list[RowEnv], per_key: Any) -> None:
             prev = values
         r.v[k] = Decimal(rank)
         if r.trace is not None:
-            keys = tuple((t, "desc" if d else "asc", v)
-                         for (_f, d, t), v in zip(step.keys, values, strict=True))
+            keys = tuple(
+                (t, "desc" if d else "asc", v)
+                for (_f, d, t), v in zip(step.keys, values, strict=True)
+            )
             per = (step.per_name, per_key) if step.per_name else None
-            r.trace.append(T.Ranked(step.name, rank, size, keys, counts[values] - 1,
-                                    step.cond_text, per, True, step.span))
+            r.trace.append(
+                T.Ranked(
+                    step.name,
+                    rank,
+                    size,
+                    keys,
+                    counts[values] - 1,
+                    step.cond_text,
+                    per,
+                    True,
+                    step.span,
+                )
+            )
 
 
-def _cohort_aggregate(step: GroupStep, group: list[RowEnv], rows: list[RowEnv], per_key: Any) -> None:
+def _cohort_aggregate(
+    step: GroupStep, group: list[RowEnv], rows: list[RowEnv], per_key: Any
+) -> None:
     from policyc.eval.calls import _aggregate
 
     if step.keys:
@@ -185,12 +210,16 @@ def _cohort_aggregate(step: GroupStep, group: list[RowEnv], rows: list[RowEnv], 
     for r in targets:
         r.v[k] = result
         if r.trace is not None:
-            r.trace.append(T.CohortAggregate(step.kind, step.name, len(group), result,
-                                             step.cond_text, step.span))
+            r.trace.append(
+                T.CohortAggregate(
+                    step.kind, step.name, len(group), result, step.cond_text, step.span
+                )
+            )
 
 
-def _state_step(step: StateStep, rows: list[RowEnv],
-                state_last: dict[tuple[str, str], RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
+def _state_step(
+    step: StateStep, rows: list[RowEnv], state_last: dict[tuple[str, str], RowEnv]
+) -> list[tuple[RowEnv, RowFailure]]:
     failed = []
     for r in rows:
         try:
@@ -209,17 +238,21 @@ def _advance(step: StateStep, r: RowEnv, state_last: dict[tuple[str, str], RowEn
     if last is None:
         before = step.start(r)
         if before is None:
-            raise RowFailure(step.start_column,
-                             f"`{step.start_column}` is blank on this employee's first row; "
-                             f"`{step.name}` needs a starting value")
+            raise RowFailure(
+                step.start_column,
+                f"`{step.start_column}` is blank on this employee's first row; "
+                f"`{step.name}` needs a starting value",
+            )
         carried = None
     else:
         before = last.v[k]
         carried = ord_month(last.ord)
     if ladder is not None and before not in ladder:
         given = f"`{before}`"
-        raise RowFailure(step.start_column if last is None else step.name,
-                         f"{given} is not on the ladder for this row ({' < '.join(ladder)})")
+        raise RowFailure(
+            step.start_column if last is None else step.name,
+            f"{given} is not on the ladder for this row ({' < '.join(ladder)})",
+        )
     after, direction, steps, end, rule = before, "stay", 0, False, None
     for kind, n, cond, value, span in step.transitions:
         if not cond(r):
@@ -240,6 +273,9 @@ def _advance(step: StateStep, r: RowEnv, state_last: dict[tuple[str, str], RowEn
         pos = ladder.index(after) + 1 if ladder is not None and after in ladder else 0
         size = len(ladder) if ladder is not None else 0
         direction = "start" if last is None and rule is None else direction
-        r.trace.append(T.LadderMove(step.name, before, after, direction, steps, end, pos, size,
-                                    carried, rule, step.span))
+        r.trace.append(
+            T.LadderMove(
+                step.name, before, after, direction, steps, end, pos, size, carried, rule, step.span
+            )
+        )
         r.trace.append(T.Computed(step.name, after, step.span))

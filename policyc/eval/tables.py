@@ -69,7 +69,9 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
         if band and values[0] is None:
             # a band over a value that is not there (no review this month) gives nothing
             if r.trace is not None:
-                r.trace.append(T.TableHit(hit, band, tuple(values), None, None, (), (), False, None, span))
+                r.trace.append(
+                    T.TableHit(hit, band, tuple(values), None, None, (), (), False, None, span)
+                )
             return None
         for index, (checks, result, _row_span, _otherwise) in enumerate(rows):
             if not any(c.fails(values[i], r) for i, c in checks):
@@ -89,15 +91,27 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
                     tried.append(T.RowTried(row_span, i, values[i], c.op, c.bound(r)))
                     break
         matched: tuple[tuple[Any, str, Any], ...] = ()
-        row_span = None
+        hit_span: Span | None = None
         otherwise = False
         result = None
         if index is not None:
-            checks, res, row_span, otherwise = rows[index]
+            checks, res, hit_span, otherwise = rows[index]
             matched = tuple((values[i], c.op, c.bound(r)) for i, c in checks)
             result = res(r)
         assert r.trace is not None
-        r.trace.append(T.TableHit(hit, band, tuple(values), index, row_span, matched,
-                                  tuple(tried), otherwise, result, span))
+        r.trace.append(
+            T.TableHit(
+                hit,
+                band,
+                tuple(values),
+                index,
+                hit_span,
+                matched,
+                tuple(tried),
+                otherwise,
+                result,
+                span,
+            )
+        )
 
     return table

@@ -139,6 +139,15 @@ class CohortAggregate:
 
 
 Event: TypeAlias = (
-    Computed | WeightedSum | TableHit | CaseChosen | WindowAggregate | Lookback | WindowCloses
-    | LadderMove | Override | Ranked | CohortAggregate
+    Computed
+    | WeightedSum
+    | TableHit
+    | CaseChosen
+    | WindowAggregate
+    | Lookback
+    | WindowCloses
+    | LadderMove
+    | Override
+    | Ranked
+    | CohortAggregate
 )

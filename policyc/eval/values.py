@@ -7,7 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 # Exact enough that no sum or mean of record values is ever rounded: 50 significant digits.
-CONTEXT = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow])
+CONTEXT = decimal.Context(
+    prec=50,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
+)
 decimal.setcontext(CONTEXT)
 
 ROUNDING_MODES = {

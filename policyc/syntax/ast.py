@@ -12,10 +12,6 @@ Order = Literal["asc", "desc"]
 BoundOp = Literal[">", ">=", "<", "<=", "="]
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
-
-
 # ---- expressions -------------------------------------------------------------
 
 
@@ -23,24 +19,24 @@ def _span() -> Span:
 class Num:
     value: Decimal
     percent: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Str:
     value: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Bool:
     value: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class NoneLit:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +44,7 @@ class Name:
     """A definition, a record field, a parameter, or a label such as `promote`."""
 
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +52,7 @@ class FieldRef:
     """`record.x`: the record's own field, even when a definition has the same name."""
 
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +60,13 @@ class BinOp:
     op: Literal["+", "-", "*", "/"]
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +74,7 @@ class Compare:
     op: Literal["<", "<=", ">", ">=", "=", "!="]
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,34 +82,34 @@ class Is:
     left: Expr
     right: Expr
     negated: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class In:
     left: Expr
     items: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class And:
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,14 +117,14 @@ class If:
     cond: Expr
     then: Expr
     otherwise: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Arg:
     value: Expr
     order: Order | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +134,7 @@ class Over:
     window: str | None
     last: int | None
     ignoring_missing: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +143,7 @@ class Among:
 
     cond: Expr
     per: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,44 +151,44 @@ class Call:
     func: str
     args: tuple[Arg, ...]
     clause: Over | Among | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class WeightTerm:
     value: Expr
     weight: Decimal  # in percent: 20 means 20%
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Weighted:
     terms: tuple[WeightTerm, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Bound:
     op: BoundOp
     value: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class AnyCell:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class BoundsCell:
     bounds: tuple[Bound, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class EqualCell:
     values: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Cell: TypeAlias = AnyCell | BoundsCell | EqualCell
@@ -205,7 +201,7 @@ class Row:
     cells: tuple[Cell, ...]
     result: Expr
     otherwise: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +212,7 @@ class Table:
     inputs: tuple[Expr, ...]
     rows: tuple[Row, ...]
     band: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 CaseKey: TypeAlias = str | Decimal
@@ -226,19 +222,36 @@ CaseKey: TypeAlias = str | Decimal
 class Case:
     keys: tuple[CaseKey, ...]  # empty for `otherwise`
     body: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class By:
     subject: str
     cases: tuple[Case, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr: TypeAlias = (
-    Num | Str | Bool | NoneLit | Name | FieldRef | BinOp | Neg | Compare | Is | In | And | Or | Not
-    | If | Call | Weighted | Table | By
+    Num
+    | Str
+    | Bool
+    | NoneLit
+    | Name
+    | FieldRef
+    | BinOp
+    | Neg
+    | Compare
+    | Is
+    | In
+    | And
+    | Or
+    | Not
+    | If
+    | Call
+    | Weighted
+    | Table
+    | By
 )
 
 
@@ -252,7 +265,7 @@ class TypeRef:
     low: Decimal | None = None
     high: Decimal | None = None
     places: int | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,26 +274,26 @@ class FieldDecl:
     type: TypeRef
     optional: bool = False
     default: object = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class RecordDecl:
     fields: tuple[FieldDecl, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class KeyDecl:
     names: tuple[str, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class LadderCase:
     keys: tuple[CaseKey, ...]
     steps: tuple[str, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,14 +301,14 @@ class LadderDecl:
     name: str
     by: str | None
     cases: tuple[LadderCase, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class WindowCase:
     keys: tuple[CaseKey, ...]
     months: int
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +316,7 @@ class WindowDecl:
     name: str
     by: str | None
     cases: tuple[WindowCase, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +324,7 @@ class Def:
     name: str
     body: Expr
     params: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +333,7 @@ class Transition:
     cond: Expr
     steps: int = 0
     value: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +342,7 @@ class StateDecl:
     ladder: str | None
     start: Expr
     transitions: tuple[Transition, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,27 +351,27 @@ class OverrideDecl:
     field: str
     reason_field: str | None = None
     reason_text: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class OutputItem:
     name: str
     value: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class OutputDecl:
     items: tuple[OutputItem, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Assign:
     name: str
     value: object  # Decimal, str, bool, None, or a Label
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,18 +388,25 @@ class ExampleLine:
     first: str | None
     last: str | None
     assigns: tuple[Assign, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
     title: str
     lines: tuple[ExampleLine, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Stmt: TypeAlias = (
-    RecordDecl | KeyDecl | LadderDecl | WindowDecl | Def | StateDecl | OverrideDecl | OutputDecl
+    RecordDecl
+    | KeyDecl
+    | LadderDecl
+    | WindowDecl
+    | Def
+    | StateDecl
+    | OverrideDecl
+    | OutputDecl
     | Example
 )
 
@@ -397,7 +417,7 @@ class Policy:
     version: str | None
     stmts: tuple[Stmt, ...]
     file: str = ""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     def of_type(self, cls: type[Stmt]) -> list[Stmt]:
         return [s for s in self.stmts if isinstance(s, cls)]

@@ -16,7 +16,13 @@ MAX_NUMBER_DIGITS = 28
 PUNCT = {"COLON", "COMMA", "LPAR", "RPAR", "ARROW", "BAR", "LT", "QMARK"}
 
 _OPS = {
-    "≤": "<=", "≥": ">=", "≠": "!=", "==": "=", "×": "*", "÷": "/", "−": "-",
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "==": "=",
+    "×": "*",
+    "÷": "/",
+    "−": "-",
 }
 
 
@@ -95,7 +101,9 @@ class _Lower(Transformer[Token, Any]):
         optional = any(isinstance(c, Token) and c.type == "QMARK" for c in ch)
         default = next((c[1] for c in ch if isinstance(c, tuple) and c[0] == "default"), None)
         span = self.sp(meta)
-        return [A.FieldDecl(n, type_ref, optional or default is not None, default, span) for n in names]
+        return [
+            A.FieldDecl(n, type_ref, optional or default is not None, default, span) for n in names
+        ]
 
     def default(self, meta: Meta, ch: list[Any]) -> tuple[str, object]:
         return ("default", ch[0])
@@ -164,7 +172,12 @@ class _Lower(Transformer[Token, Any]):
         unit = str(ch[1])
         if unit not in ("month", "months"):
             self.diags.append(
-                error("E0006", f"unknown unit `{unit}`", self.tsp(ch[1]), "windows are counted in `months`")
+                error(
+                    "E0006",
+                    f"unknown unit `{unit}`",
+                    self.tsp(ch[1]),
+                    "windows are counted in `months`",
+                )
             )
         return int(ch[0])
 
@@ -266,8 +279,12 @@ class _Lower(Transformer[Token, Any]):
         span = self.sp(meta)
         if not starts:
             self.diags.append(
-                error("E0007", f"state `{name}` has no `start = ...` line", span,
-                      "say where the first value comes from, e.g. `start = record." + name + "`")
+                error(
+                    "E0007",
+                    f"state `{name}` has no `start = ...` line",
+                    span,
+                    "say where the first value comes from, e.g. `start = record." + name + "`",
+                )
             )
         start = starts[0] if starts else A.NoneLit(span)
         trans = tuple(c for c in clauses if isinstance(c, A.Transition))
@@ -388,8 +405,12 @@ class _Lower(Transformer[Token, Any]):
     def field_ref(self, meta: Meta, ch: list[Any]) -> A.Expr:
         if str(ch[0]) != "record":
             self.diags.append(
-                error("E0008", f"`{ch[0]}.{ch[1]}` is not a record field reference", self.sp(meta),
-                      f"write `record.{ch[1]}` for the record's field `{ch[1]}`")
+                error(
+                    "E0008",
+                    f"`{ch[0]}.{ch[1]}` is not a record field reference",
+                    self.sp(meta),
+                    f"write `record.{ch[1]}` for the record's field `{ch[1]}`",
+                )
             )
         return A.FieldRef(str(ch[1]), self.sp(meta))
 

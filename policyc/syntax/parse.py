@@ -70,7 +70,7 @@ def _comment_start(line: str) -> int | None:
         if quote:
             if ch == quote:
                 quote = None
-        elif ch in "\"“":
+        elif ch in '"“':
             quote = '"' if ch == '"' else "”"
         elif ch == "#":
             return i
@@ -101,7 +101,7 @@ _TOKEN_WORDS = {
 def _describe(expected: set[str]) -> str:
     words = sorted({_TOKEN_WORDS.get(t, f"`{t.lower()}`") for t in expected if t})
     if len(words) > 6:
-        words = words[:6] + ["…"]
+        words = [*words[:6], "…"]
     return ", ".join(words)
 
 
@@ -111,8 +111,8 @@ def _hint_for(text: str) -> str | None:
         "；": "statements end at the end of the line; no `;` is needed",
         ";": "statements end at the end of the line; no `;` is needed",
         "\t": "indent with spaces",
-        "'": "labels are quoted with double quotes: `\"...\"`",
-        "‘": "labels are quoted with double quotes: `\"...\"`",
+        "'": 'labels are quoted with double quotes: `"..."`',
+        "‘": 'labels are quoted with double quotes: `"..."`',
         "{": "blocks are written by indentation, not braces",
     }
     for key, hint in hints.items():
@@ -182,7 +182,9 @@ def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput) -> Diagnostic:
         if tok.type == "$END":
             start = max(0, len(source.text.rstrip()) - 1)
             span = source.span(start, start + 1)
-            return error("E0002", "the policy ends too early", span, f"expected {_describe(e.expected)}")
+            return error(
+                "E0002", "the policy ends too early", span, f"expected {_describe(e.expected)}"
+            )
         end = tok.end_pos if tok.end_pos is not None else start + 1
         if tok.type in ("_NL", "_DEDENT", "_INDENT"):
             end = start + 1
@@ -197,5 +199,4 @@ def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput) -> Diagnostic:
 
 
 def iter_tokens(tree: Tree[Token]) -> Iterator[Token]:
-    for t in tree.scan_values(lambda v: isinstance(v, Token)):
-        yield t
+    yield from tree.scan_values(lambda v: isinstance(v, Token))
