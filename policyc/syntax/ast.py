@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
@@ -19,24 +20,24 @@ BoundOp = Literal[">", ">=", "<", "<=", "="]
 class Num:
     value: Decimal
     percent: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Str:
     value: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Bool:
     value: bool
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class NoneLit:
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class Name:
     """A definition, a record field, a parameter, or a label such as `promote`."""
 
     name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class FieldRef:
     """`record.x`: the record's own field, even when a definition has the same name."""
 
     name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,13 @@ class BinOp:
     op: Literal["+", "-", "*", "/"]
     left: Expr
     right: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
     operand: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class Compare:
     op: Literal["<", "<=", ">", ">=", "=", "!="]
     left: Expr
     right: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,34 +83,34 @@ class Is:
     left: Expr
     right: Expr
     negated: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class In:
     left: Expr
     items: tuple[Expr, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class And:
     left: Expr
     right: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
     left: Expr
     right: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +118,14 @@ class If:
     cond: Expr
     then: Expr
     otherwise: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Arg:
     value: Expr
     order: Order | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,7 @@ class Over:
     window: str | None
     last: int | None
     ignoring_missing: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class Among:
 
     cond: Expr
     per: str | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,44 +152,44 @@ class Call:
     func: str
     args: tuple[Arg, ...]
     clause: Over | Among | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class WeightTerm:
     value: Expr
     weight: Decimal  # in percent: 20 means 20%
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Weighted:
     terms: tuple[WeightTerm, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Bound:
     op: BoundOp
     value: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class AnyCell:
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class BoundsCell:
     bounds: tuple[Bound, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class EqualCell:
     values: tuple[Expr, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 Cell: TypeAlias = AnyCell | BoundsCell | EqualCell
@@ -201,7 +202,7 @@ class Row:
     cells: tuple[Cell, ...]
     result: Expr
     otherwise: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,7 @@ class Table:
     inputs: tuple[Expr, ...]
     rows: tuple[Row, ...]
     band: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 CaseKey: TypeAlias = str | Decimal
@@ -222,14 +223,14 @@ CaseKey: TypeAlias = str | Decimal
 class Case:
     keys: tuple[CaseKey, ...]  # empty for `otherwise`
     body: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class By:
     subject: str
     cases: tuple[Case, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr: TypeAlias = (
@@ -265,7 +266,7 @@ class TypeRef:
     low: Decimal | None = None
     high: Decimal | None = None
     places: int | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,26 +275,26 @@ class FieldDecl:
     type: TypeRef
     optional: bool = False
     default: object = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class RecordDecl:
     fields: tuple[FieldDecl, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class KeyDecl:
     names: tuple[str, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class LadderCase:
     keys: tuple[CaseKey, ...]
     steps: tuple[str, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,14 +302,14 @@ class LadderDecl:
     name: str
     by: str | None
     cases: tuple[LadderCase, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class WindowCase:
     keys: tuple[CaseKey, ...]
     months: int
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +317,7 @@ class WindowDecl:
     name: str
     by: str | None
     cases: tuple[WindowCase, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +325,7 @@ class Def:
     name: str
     body: Expr
     params: tuple[str, ...] = ()
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +334,7 @@ class Transition:
     cond: Expr
     steps: int = 0
     value: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +343,7 @@ class StateDecl:
     ladder: str | None
     start: Expr
     transitions: tuple[Transition, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,27 +352,27 @@ class OverrideDecl:
     field: str
     reason_field: str | None = None
     reason_text: str | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class OutputItem:
     name: str
     value: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class OutputDecl:
     items: tuple[OutputItem, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Assign:
     name: str
     value: object  # Decimal, str, bool, None, or a Label
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,14 +389,14 @@ class ExampleLine:
     first: str | None
     last: str | None
     assigns: tuple[Assign, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
     title: str
     lines: tuple[ExampleLine, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
 
 Stmt: TypeAlias = (
@@ -417,7 +418,7 @@ class Policy:
     version: str | None
     stmts: tuple[Stmt, ...]
     file: str = ""
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = _field(default=NO_SPAN, compare=False, repr=False)
 
     def of_type(self, cls: type[Stmt]) -> list[Stmt]:
         return [s for s in self.stmts if isinstance(s, cls)]
