@@ -399,6 +399,9 @@ class _Lower(Transformer[Token, Any]):
     def none(self, meta: Meta, ch: list[Any]) -> A.NoneLit:
         return A.NoneLit(self.sp(meta))
 
+    def paren(self, meta: Meta, ch: list[Any]) -> Any:
+        return _toks(ch)[0]
+
     def name(self, meta: Meta, ch: list[Any]) -> A.Name:
         return A.Name(str(ch[0]), self.sp(meta))
 
