@@ -13,8 +13,9 @@ from typing import Any
 from policyc.compile import Plan
 from policyc.eval import trace as T
 from policyc.eval.values import RowEnv, plain, show
-from policyc.model import referenced_values
+from policyc.model import names_in, referenced_values
 from policyc.source import Span
+from policyc.syntax import ast as A
 
 OP_WORDS = {
     ">": "is above",
@@ -79,9 +80,26 @@ def explain_text(plan: Plan, rows: list[RowEnv], policy_file: str) -> str:
         lines = [head]
         shown: set[str] = set()
         for name, _slot in plan.outputs:
-            _render(plan, name, segs, lines, shown, 1)
+            _render(plan, name, segs, lines, shown, 1, row)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _field_inputs(plan: Plan, name: str, row: RowEnv) -> str:
+    """The record fields a definition reads directly, with this row's values."""
+    m = plan.model
+    d = m.defs.get(name)
+    if d is None or name.startswith("_"):
+        return ""
+    fields = [
+        n.name
+        for n in names_in(d.body)
+        if n.name in m.fields and n.name not in m.defs and n.name not in m.states
+    ]
+    if isinstance(d.body, A.By) and d.body.subject in m.fields:
+        fields.insert(0, d.body.subject)
+    parts = [f"{f} = {show(row.v[plan.slots[f]])}" for f in dict.fromkeys(fields)]
+    return ", ".join(parts) if 0 < len(parts) <= 12 else ""
 
 
 def _render(
@@ -91,11 +109,10 @@ def _render(
     lines: list[str],
     shown: set[str],
     depth: int,
+    row: RowEnv,
 ) -> None:
     pad = "  " * depth
     if name not in segs:
-        if name in plan.model.fields:
-            return
         return
     value, span, events = segs[name]
     if name in shown:
@@ -106,9 +123,12 @@ def _render(
     for ev in events:
         for text, sp in describe(ev, plan):
             lines.append(_cite(f"{pad}  {text}", sp))
+    inputs = _field_inputs(plan, name, row)
+    if inputs:
+        lines.append(_cite(f"{pad}  from the record: {inputs}", span))
     for dep in _deps(plan, name):
         if dep in segs and depth < 6:
-            _render(plan, dep, segs, lines, shown, depth + 1)
+            _render(plan, dep, segs, lines, shown, depth + 1, row)
 
 
 def _cite(text: str, span: Span | None) -> str:
@@ -161,6 +181,17 @@ def describe(ev: Any, plan: Plan) -> list[tuple[str, Span | None]]:
         case T.WindowCloses():
             verb = "closes" if ev.closes else "does not close"
             return [(f"{ev.period} {verb} {ev.window} (every {ev.months} months)", ev.span)]
+        case T.Lookback() if ev.deferred:
+            if not ev.found:
+                return [
+                    (f"{ev.name}: no row in {ev.period}, where it would have been decided", ev.span)
+                ]
+            return [
+                (
+                    f"{ev.name} = {show(ev.value)}, decided in {ev.period} and paid this month",
+                    ev.span,
+                )
+            ]
         case T.Lookback():
             if not ev.found:
                 return [(f"{ev.name} in {ev.period}: no row for that month", ev.span)]

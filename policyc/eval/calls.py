@@ -112,7 +112,7 @@ def _previous_window(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         row = r.emp.get(decided)
         value = None if row is None else row.v[k]
         if r.trace is not None:
-            r.trace.append(T.Lookback(name, ord_month(decided), row is not None, value, span))
+            r.trace.append(T.Lookback(name, ord_month(decided), row is not None, value, span, True))
         return value
 
     return previous_window

@@ -62,6 +62,7 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
         checks = [(i, c) for i, cell in enumerate(row.cells) for c in _cell(comp, cell, scope)]
         rows.append((checks, comp.expr(row.result, scope), row.span, row.otherwise))
     hit, band, span = e.hit, e.band, e.span
+    names = tuple(comp.text[i.span.start : i.span.end] for i in e.inputs)
     single = inputs[0] if len(inputs) == 1 else None
 
     def table(r: RowEnv) -> Any:
@@ -70,7 +71,9 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
             # a band over a value that is not there (no review this month) gives nothing
             if r.trace is not None:
                 r.trace.append(
-                    T.TableHit(hit, band, tuple(values), None, None, (), (), False, None, span)
+                    T.TableHit(
+                        hit, band, names, tuple(values), None, None, (), (), False, None, span
+                    )
                 )
             return None
         for index, (checks, result, _row_span, _otherwise) in enumerate(rows):
@@ -103,6 +106,7 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
             T.TableHit(
                 hit,
                 band,
+                names,
                 tuple(values),
                 index,
                 hit_span,

@@ -40,6 +40,7 @@ class RowTried:
 class TableHit:
     hit: str
     band: bool
+    names: tuple[str, ...]  # the inputs as written
     inputs: tuple[Any, ...]
     row: int | None  # index of the matching row, None when nothing matched
     row_span: Span | None
@@ -80,6 +81,7 @@ class Lookback:
     found: bool
     value: Any
     span: Span
+    deferred: bool = False  # decided at the close of an earlier window, paid now
 
 
 @dataclass(frozen=True, slots=True)
