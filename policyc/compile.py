@@ -9,6 +9,7 @@ evaluation never builds them.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -149,6 +150,14 @@ class Compiler:
         fn: Fn = method(e, scope)
         return fn
 
+    def slot_of(self, e: A.Expr, scope: dict[str, Fn]) -> int | None:
+        """The slot a plain name reads, so hot closures can index the row directly."""
+        if isinstance(e, A.Name) and e.name not in scope and e.name not in self.m.windows:
+            return self.slots.get(e.name)
+        if isinstance(e, A.FieldRef):
+            return self.field_slots.get(e.name)
+        return None
+
     def x_Num(self, e: A.Num, scope: dict[str, Fn]) -> Fn:
         v = e.value
         return lambda r: v
@@ -219,6 +228,10 @@ class Compiler:
     def x_Compare(self, e: A.Compare, scope: dict[str, Fn]) -> Fn:
         lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
         op = COMPARE[e.op]
+        k = self.slot_of(e.left, scope)
+        if k is not None and isinstance(e.right, A.Num):
+            c = e.right.value
+            return lambda r: None if (a := r.v[k]) is None else op(a, c)
 
         def cmp(r: RowEnv) -> Any:
             a, b = lf(r), rf(r)
@@ -233,8 +246,12 @@ class Compiler:
                 return lambda r: lf(r) is not None
             return lambda r: lf(r) is None
         rf = self.expr(e.right, scope)
+        k = self.slot_of(e.left, scope)
         if e.negated:
             return lambda r: (a := lf(r)) is not None and a != rf(r)
+        if k is not None and self._is_const(e.right):
+            c = rf(None)  # type: ignore[arg-type]
+            return lambda r: r.v[k] == c
         return lambda r: lf(r) == rf(r)
 
     def x_In(self, e: A.In, scope: dict[str, Fn]) -> Fn:
@@ -242,11 +259,16 @@ class Compiler:
         items = [self.expr(i, scope) for i in e.items]
         if all(isinstance(i, A.Name | A.Str | A.Num) and self._is_const(i) for i in e.items):
             consts = frozenset(f(None) for f in items)  # type: ignore[arg-type]
+            k = self.slot_of(e.left, scope)
+            if k is not None:
+                return lambda r: r.v[k] in consts
             return lambda r: lf(r) in consts
         return lambda r: (a := lf(r)) is not None and any(a == f(r) for f in items)
 
     def _is_const(self, e: A.Expr) -> bool:
-        return not (isinstance(e, A.Name) and e.name in self.slots)
+        if isinstance(e, A.Name):
+            return e.name not in self.slots
+        return isinstance(e, A.Num | A.Str | A.Bool)
 
     def x_And(self, e: A.And, scope: dict[str, Fn]) -> Fn:
         lf, rf = self.expr(e.left, scope), self.expr(e.right, scope)
@@ -262,28 +284,53 @@ class Compiler:
 
     def x_If(self, e: A.If, scope: dict[str, Fn]) -> Fn:
         c, t, o = (self.expr(x, scope) for x in (e.cond, e.then, e.otherwise))
+        k = self.slot_of(e.cond, scope)
+        if k is not None:
+            return lambda r: t(r) if r.v[k] else o(r)
         return lambda r: t(r) if c(r) else o(r)
 
     def x_Weighted(self, e: A.Weighted, scope: dict[str, Fn]) -> Fn:
         terms = []
         for t in e.terms:
             name = t.value.name if isinstance(t.value, A.Name) else _text(t.value.span, self.text)
-            terms.append((self.expr(t.value, scope), t.weight / HUNDRED, name, t.weight))
+            terms.append((self.expr(t.value, scope), t.weight, name))
         span = e.span
+        slots = [self.slot_of(t.value, scope) for t in e.terms]
+        if all(k is not None for k in slots):
+            fast = [(k, pct, name) for k, (_f, pct, name) in zip(slots, terms, strict=True)]
+
+            def weighted_fields(r: RowEnv) -> Any:
+                v = r.v
+                total = ZERO
+                for k, pct, name in fast:
+                    x = v[k]
+                    if x is None:
+                        raise RowFailure(
+                            name, f"`{name}` is blank, but it weighs {pct}% in this row's score"
+                        )
+                    total += x * pct
+                total = total / HUNDRED
+                if r.trace is not None:
+                    parts = tuple((n, v[k], p) for k, p, n in fast)
+                    r.trace.append(T.WeightedSum(parts, total, span))
+                return total
+
+            return weighted_fields
 
         def weighted(r: RowEnv) -> Any:
+            # sum of value x percent, divided by 100 once: exact, and no trailing zeros
             total = ZERO
-            for f, w, name, pct in terms:
+            for f, pct, name in terms:
                 v = f(r)
                 if v is None:
                     raise RowFailure(
                         name, f"`{name}` is blank, but it weighs {pct}% in this row's score"
                     )
-                total += v * w
+                total += v * pct
+            total = total / HUNDRED
             if r.trace is not None:
-                r.trace.append(
-                    T.WeightedSum(tuple((n, f(r), p) for f, _, n, p in terms), total, span)
-                )
+                parts = tuple((n, f(r), p) for f, p, n in terms)
+                r.trace.append(T.WeightedSum(parts, total, span))
             return total
 
         return weighted
@@ -320,37 +367,13 @@ class Compiler:
         return compile_call(self, e, scope)
 
 
-def _lt(a: Any, b: Any) -> bool:
-    return bool(a < b)
-
-
-def _le(a: Any, b: Any) -> bool:
-    return bool(a <= b)
-
-
-def _gt(a: Any, b: Any) -> bool:
-    return bool(a > b)
-
-
-def _ge(a: Any, b: Any) -> bool:
-    return bool(a >= b)
-
-
-def _eq(a: Any, b: Any) -> bool:
-    return bool(a == b)
-
-
-def _ne(a: Any, b: Any) -> bool:
-    return bool(a != b)
-
-
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": _lt,
-    "<=": _le,
-    ">": _gt,
-    ">=": _ge,
-    "=": _eq,
-    "!=": _ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "=": operator.eq,
+    "!=": operator.ne,
 }
 
 

@@ -5,6 +5,7 @@ text -> parse tree -> AST -> model -> checks -> plan (evaluation tree) -> outcom
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +72,22 @@ def compile_checked(checked: Checked) -> Plan:
 
 
 def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None) -> Evaluation:
-    loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
-    outcome = run(plan, loaded.rows, trace_ids)
+    """Load and evaluate every row.
+
+    The cyclic garbage collector is paused meanwhile: the rows form long-lived cycles
+    (each row points at its employee's timeline) that it would scan again and again for
+    nothing, which nearly doubles the time of a large file. Temporaries are still freed
+    by reference counting.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
+        outcome = run(plan, loaded.rows, trace_ids)
+    finally:
+        gc.freeze()  # what exists now lives to the end: later collections skip it
+        if paused:
+            gc.enable()
     return Evaluation(plan, loaded, outcome, str(records))
 
 

@@ -44,7 +44,7 @@ def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> O
         if trace_keys is not None and r.key[0] in trace_keys:
             r.trace = []
     errors: list[RowError] = []
-    state_last: dict[tuple[str, str], RowEnv] = {}
+    state_last: dict[str, dict[str, RowEnv]] = {}
     for o in sorted(by_period):
         period_rows = by_period[o]
         period_rows.sort(key=lambda r: r.key)
@@ -60,16 +60,21 @@ def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> O
                     errors.append(RowError(r.line, err.column or step.name, err.message))
                     r.failed = True
                     del r.emp[r.ord]
-                    for key, last in list(state_last.items()):
-                        if last is r:
-                            if r.prev is not None:
-                                state_last[key] = r.prev
-                            else:
-                                del state_last[key]
+                    _forget(state_last, r)
                 period_rows = [r for r in period_rows if not r.failed]
     done = [r for r in rows if not r.failed]
     done.sort(key=lambda r: (r.key, r.ord))
     return Outcome(done, errors)
+
+
+def _forget(state_last: dict[str, dict[str, RowEnv]], r: RowEnv) -> None:
+    """A failed row does not carry state: the employee's next row continues from before it."""
+    for last_rows in state_last.values():
+        if last_rows.get(r.key[0]) is r:
+            if r.prev is not None:
+                last_rows[r.key[0]] = r.prev
+            else:
+                del last_rows[r.key[0]]
 
 
 def _row_step(step: RowStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
@@ -218,40 +223,45 @@ def _cohort_aggregate(
 
 
 def _state_step(
-    step: StateStep, rows: list[RowEnv], state_last: dict[tuple[str, str], RowEnv]
+    step: StateStep, rows: list[RowEnv], state_last: dict[str, dict[str, RowEnv]]
 ) -> list[tuple[RowEnv, RowFailure]]:
     failed = []
+    last_rows = state_last.setdefault(step.name, {})
     for r in rows:
         try:
-            _advance(step, r, state_last)
+            _advance(step, r, last_rows)
         except RowFailure as e:
             failed.append((r, e))
     return failed
 
 
-def _advance(step: StateStep, r: RowEnv, state_last: dict[tuple[str, str], RowEnv]) -> None:
+def _advance(step: StateStep, r: RowEnv, last_rows: dict[str, RowEnv]) -> None:
     k = step.slot
-    key = (step.name, r.key[0])
-    last = state_last.get(key)
+    emp = r.key[0]
+    last = last_rows.get(emp)
     r.prev = last
     ladder = step.ladder.for_row(r) if step.ladder is not None else None
+    given = step.start(r)
     if last is None:
-        before = step.start(r)
-        if before is None:
+        if given is None:
             raise RowFailure(
                 step.start_column,
                 f"`{step.start_column}` is blank on this employee's first row; "
                 f"`{step.name}` needs a starting value",
             )
-        carried = None
+        before = given
     else:
         before = last.v[k]
-        carried = ord_month(last.ord)
     if ladder is not None and before not in ladder:
-        given = f"`{before}`"
+        bad_given = last is None or given == before
         raise RowFailure(
-            step.start_column if last is None else step.name,
-            f"{given} is not on the ladder for this row ({' < '.join(ladder)})",
+            step.start_column if bad_given else step.name,
+            f"`{before}` is not on the ladder for this row ({' < '.join(ladder)})",
+        )
+    if ladder is not None and given is not None and given not in ladder:
+        # read only on the first row, but a label that is on no ladder is still a bad record
+        raise RowFailure(
+            step.start_column, f"`{given}` is not on the ladder for this row ({' < '.join(ladder)})"
         )
     after, direction, steps, end, rule = before, "stay", 0, False, None
     for kind, n, cond, value, span in step.transitions:
@@ -268,11 +278,12 @@ def _advance(step: StateStep, r: RowEnv, state_last: dict[tuple[str, str], RowEn
             after, direction, steps = ladder[clamped], kind, n
         break
     r.v[k] = after
-    state_last[key] = r
+    last_rows[emp] = r
     if r.trace is not None:
         pos = ladder.index(after) + 1 if ladder is not None and after in ladder else 0
         size = len(ladder) if ladder is not None else 0
         direction = "start" if last is None and rule is None else direction
+        carried = ord_month(last.ord) if last is not None else None
         r.trace.append(
             T.LadderMove(
                 step.name, before, after, direction, steps, end, pos, size, carried, rule, step.span

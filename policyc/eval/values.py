@@ -59,7 +59,10 @@ class RowEnv:
 
 def plain(value: Any) -> Any:
     """A value for output: decimals as plain strings without exponent or trailing zeros."""
-    if isinstance(value, Decimal):
+    if type(value) is Decimal:
+        text = str(value)
+        if "E" not in text and (("." not in text) or text[-1] != "0"):
+            return text  # the common case: already plain, no trailing zeros
         if value == value.to_integral_value():
             return format(value.quantize(Decimal(1)), "f")
         return format(value.normalize(), "f")
