@@ -215,21 +215,29 @@ def describe(ev: Any, plan: Plan) -> list[tuple[str, Span | None]]:
             tie = f"; shares the rank with {ev.tied} other(s)" if ev.tied else ""
             return [
                 (
-                    f"rank {ev.rank} of {ev.size} among `{ev.group}`{per} this period, "
+                    f"rank {ev.rank} of {ev.size} among `{ev.group}`{per}{_when(plan)}, "
                     f"by {keys}{tie}",
                     ev.span,
                 )
             ]
         case T.CohortAggregate():
             return [
-                (f"{ev.func} over {ev.size} row(s) among `{ev.group}` = {show(ev.result)}", ev.span)
+                (
+                    f"{ev.func} over {ev.size} row(s) among `{ev.group}`{_when(plan)}"
+                    f" = {show(ev.result)}",
+                    ev.span,
+                )
             ]
     return []
 
 
+def _when(plan: Plan) -> str:
+    return " this month" if plan.model.period_field else " in the whole file"
+
+
 def _table_lines(ev: T.TableHit) -> list[tuple[str, Span | None]]:
     out: list[tuple[str, Span | None]] = []
-    for tried in ev.tried:
+    for tried in () if ev.band else ev.tried:  # a band matches one row: the others add noise
         out.append(
             (
                 f"row skipped: {show(tried.value)} {NOT_WORDS.get(tried.op, tried.op)} "
@@ -316,3 +324,10 @@ def explain_json(plan: Plan, rows: list[RowEnv]) -> list[dict[str, Any]]:
         outputs = {name: _json_value(row.v[slot]) for name, slot in plan.outputs}
         out.append({**keys, "outputs": outputs, "steps": steps})
     return out
+
+
+def explain_output(plan: Plan, row: RowEnv, name: str) -> str:
+    """The derivation of one value on one traced row (what `policyc test` shows on a failure)."""
+    lines: list[str] = []
+    _render(plan, name, segments(row), lines, set(), 1, row)
+    return "\n".join(lines)

@@ -75,7 +75,8 @@ def _blank_to(default: Any) -> Any:
 def cells_to_data(header: list[str], cells: list[str]) -> dict[str, str]:
     """A row's non-blank cells by column: a blank cell is "not given", so it is left out
     and the record model's default (or its "is blank" error) applies."""
-    return {k: v for k, v in zip(header, cells, strict=False) if v}
+    # trimmed here, because pydantic's str_strip_whitespace does not reach enum labels
+    return {k: t for k, v in zip(header, cells, strict=False) if (t := v.strip())}
 
 
 def _percent(v: Any) -> Any:
@@ -157,6 +158,7 @@ class RecordSchema:
         typed.__pydantic_config__ = ConfigDict(str_strip_whitespace=True)
         self.adapter: TypeAdapter[Any] = TypeAdapter(typed)
         self.defaults = {n: _default(f) for n, f in model.fields.items() if f.optional}
+        self.given_defaults = {n: d for n, d in self.defaults.items() if d is not None}
 
     def validate(self, data: dict[str, str]) -> dict[str, Any]:
         """The row's typed values; blank optional cells are absent (see `values`)."""
@@ -165,8 +167,9 @@ class RecordSchema:
 
     def values(self, got: dict[str, Any], fields: list[str]) -> list[Any]:
         """Values in `fields` order, with declared defaults for the blank cells."""
-        defaults = self.defaults
-        return [got[f] if f in got else defaults.get(f) for f in fields]
+        if self.given_defaults:
+            got = {**self.given_defaults, **got}
+        return list(map(got.get, fields))
 
 
 def _message(err: Any, model: Model) -> str:
