@@ -121,11 +121,11 @@ def _previous_window(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
 def _aggregate(func: str, values: list[Any]) -> Any:
     if func == "count":
         return Decimal(sum(1 for v in values if v is not None and v is not False))
-    present = [v for v in values if v is not None]
-    if func == "all":
-        return all(bool(v) for v in present)
+    if func == "all":  # a month whose value is none does not satisfy the condition
+        return all(bool(v) for v in values)
     if func == "any":
-        return any(bool(v) for v in present)
+        return any(bool(v) for v in values)
+    present = [v for v in values if v is not None]
     if not present:
         return None
     if func == "sum":
