@@ -170,7 +170,10 @@ def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         rows = [emp.get(first + i) for i in range(size)]
         values = [None if row is None else row.v[k] for row in rows]
         missing = [first + i for i, row in enumerate(rows) if row is None]
-        result = None if strict and missing else _aggregate(func, values)
+        if strict and missing:
+            result = None
+        else:  # ignoring missing: only the months that have a row count
+            result = _aggregate(func, [row.v[k] for row in rows if row is not None])
         if r.trace is not None:
             r.trace.append(
                 T.WindowAggregate(
