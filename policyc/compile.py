@@ -297,7 +297,9 @@ class Compiler:
         span = e.span
         slots = [self.slot_of(t.value, scope) for t in e.terms]
         if all(k is not None for k in slots):
-            fast = [(k, pct, name) for k, (_f, pct, name) in zip(slots, terms, strict=True)]
+            fast = [
+                (int(k or 0), pct, name) for k, (_f, pct, name) in zip(slots, terms, strict=True)
+            ]
 
             def weighted_fields(r: RowEnv) -> Any:
                 v = r.v

@@ -155,7 +155,7 @@ class RecordSchema:
             base = _base_type(f)
             spec[name] = NotRequired[base] if f.optional else base
         typed: Any = TypedDict("Record", spec)  # type: ignore[misc]
-        typed.__pydantic_config__ = ConfigDict(str_strip_whitespace=True)
+        setattr(typed, "__pydantic_config__", ConfigDict(str_strip_whitespace=True))  # noqa: B010
         self.adapter: TypeAdapter[Any] = TypeAdapter(typed)
         self.defaults = {n: _default(f) for n, f in model.fields.items() if f.optional}
         self.given_defaults = {n: d for n, d in self.defaults.items() if d is not None}

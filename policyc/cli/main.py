@@ -7,8 +7,11 @@ import sys
 import click
 
 from policyc.cli.check_cmd import check_cmd
+from policyc.cli.diff_cmd import diff_cmd
 from policyc.cli.eval_cmd import eval_cmd
 from policyc.cli.explain_cmd import explain_cmd
+from policyc.cli.fmt_cmd import fmt_cmd
+from policyc.cli.test_cmd import test_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,8 +21,11 @@ def cli() -> None:
 
 
 cli.add_command(check_cmd)
+cli.add_command(diff_cmd)
 cli.add_command(eval_cmd)
 cli.add_command(explain_cmd)
+cli.add_command(fmt_cmd)
+cli.add_command(test_cmd)
 
 
 def main() -> None:

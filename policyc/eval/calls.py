@@ -167,7 +167,10 @@ def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
             return None
         first, size = fs
         emp = r.emp
-        rows = [emp.get(first + i) for i in range(size)]
+        # months after this one have not happened yet: they count as missing, so a window
+        # that has not closed has no strict aggregate, and `ignoring missing` gives to-date
+        now = r.ord
+        rows = [emp.get(first + i) if first + i <= now else None for i in range(size)]
         values = [None if row is None else row.v[k] for row in rows]
         missing = [first + i for i, row in enumerate(rows) if row is None]
         if strict and missing:

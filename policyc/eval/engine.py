@@ -155,6 +155,9 @@ def _group_step(step: GroupStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFa
                 members.add(id(r))
         except RowFailure as e:
             failed.append((r, e))
+    if step.kind != "rank":  # an empty cohort still has a count (0), and every row sees it
+        for r in rows:
+            groups.setdefault(r.v[step.per] if step.per is not None else None, [])
     k = step.slot
     for r in rows:
         r.v[k] = None

@@ -17,6 +17,10 @@ from policyc.diagnostics import Diagnostic, error
 from policyc.source import SourceFile
 
 MAX_POLICY_CHARS = 200_000
+# Parse-tree levels one statement may nest (each parenthesis, operator, `if`, call and
+# argument adds one or more). The bundled policies need at most 13; the limit keeps every
+# later, recursive stage (lowering, checks, compiled closures) far from Python's stack limit.
+MAX_NESTING = 100
 
 
 class PolicyIndenter(Indenter):
@@ -142,7 +146,8 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
 
     try:
         tree = parser().parse(text)
-        return tree, []
+        deep = _too_deep(source, tree)
+        return (None, [deep]) if deep else (tree, [])
     except LarkError:
         pass
     try:
@@ -154,9 +159,31 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
             diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
     except RecursionError:
         diags.append(error("E0004", "expression nested too deeply", source.span(0, 1)))
+    except AssertionError:
+        pass  # Lark's Indenter asserts on a `)` it meets while recovering: stop there
     if not diags:
         diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
     return None, _dedupe_lines(diags)
+
+
+def _too_deep(source: SourceFile, tree: Tree[Token]) -> Diagnostic | None:
+    """E0004 when a statement nests deeper than MAX_NESTING; walked with a stack, not
+    recursion, so a 5000-level expression is measured as safely as a 5-level one."""
+    stack: list[tuple[Tree[Token], int, Tree[Token]]] = [(tree, 1, tree)]
+    while stack:
+        node, depth, top = stack.pop()
+        if depth > MAX_NESTING:
+            start = getattr(top.meta, "start_pos", 0) or 0
+            return error(
+                "E0004",
+                f"expression nested more than {MAX_NESTING} levels deep",
+                source.span(start, start + 1),
+                "name the inner parts as separate definitions",
+            )
+        for c in node.children:
+            if isinstance(c, Tree):
+                stack.append((c, depth + 1, c if depth == 1 else top))
+    return None
 
 
 def _dedupe_lines(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -1,0 +1,131 @@
+"""`policyc diff OLD NEW [RECORDS]`: what changed between two versions, and for whom.
+
+Exit status as diff(1): 0 no differences, 1 differences found, 2 trouble (a usage error, a
+policy with errors, records that lack a column a version needs, an unknown employee).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from policyc.cli.common import need_file
+from policyc.diagnostics import render_all
+from policyc.diff import DiffError, RecordDiff, diff_records
+from policyc.diff_render import records_json_chunks, records_text, rules_json, rules_text
+from policyc.diff_rules import Version, diff_rules, version_of
+from policyc.pipeline import check_file
+from policyc.render import write_atomic
+
+TROUBLE = 2
+
+
+@click.command("diff", short_help="Compare two versions of a policy (and their outcomes).")
+@click.argument("old")
+@click.argument("new")
+@click.argument("records", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
+@click.option(
+    "--by", metavar="FIELD", help="break the summary down by this field or output (needs RECORDS)"
+)
+@click.option(
+    "--employee",
+    metavar="ID",
+    help="only this employee, with both explanations of the first changed month (needs RECORDS)",
+)
+@click.option(
+    "--period", metavar="YYYY-MM", help="with --employee: explain this month (YYYY-MM) instead"
+)
+def diff_cmd(
+    old: str,
+    new: str,
+    records: str | None,
+    fmt: str,
+    output: str | None,
+    by: str | None,
+    employee: str | None,
+    period: str | None,
+) -> None:
+    """Compare two versions of a policy: the rules that changed and, given staff RECORDS
+    (CSV), every output that changes for whom, with the rule lines responsible.
+
+    Exit status: 0 no differences, 1 differences found, 2 trouble.
+    """
+    if records is None and (by or employee or period):
+        raise click.UsageError("--by, --employee and --period compare outcomes: give RECORDS too")
+    if period and not employee:
+        raise click.UsageError("--period explains one employee's month: give --employee too")
+    before, after = _version(old), _version(new)
+    if records is None:
+        rules = diff_rules(before, after)
+        if fmt == "json":
+            _emit(_json(rules_json(before, after, rules)), output)
+        else:
+            _emit(rules_text(before, after, rules), output)
+        sys.exit(1 if rules else 0)
+    need_file(records, "records")
+    try:
+        result = diff_records(before, after, records, by=by, employee=employee, period=period)
+    except DiffError as e:
+        for problem in e.problems:
+            click.echo(f"policyc diff: {problem}", err=True)
+        sys.exit(TROUBLE)
+    _report_rows(result)
+    if fmt == "json":
+        _emit_chunks(records_json_chunks(result), output)
+    else:
+        _emit(records_text(result), output)
+    differs = result.changed or result.only_old or result.only_new
+    sys.exit(1 if differs else 0)
+
+
+def _version(path: str) -> Version:
+    """A policy checked and compiled; its diagnostics and exit 2 when it has errors."""
+    if not Path(path).is_file():
+        raise click.UsageError(f"no policy file at `{path}`")
+    checked = check_file(path)
+    if not checked.ok:
+        click.echo(render_all(checked.diagnostics, {checked.source.name: checked.source}), err=True)
+        sys.exit(TROUBLE)
+    return version_of(checked)
+
+
+def _report_rows(result: RecordDiff) -> None:
+    """Rejected rows on stderr as FILE:ROW:COLUMN, once when both versions reject them."""
+    for w in result.warnings:
+        click.echo(f"{w.file}:{w.row}:{w.column}: warning: {w.message}", err=True)
+    old, new = set(result.errors_old), set(result.errors_new)
+    for e in sorted(old | new, key=lambda e: (e.row, e.column, e.message)):
+        where = (
+            ""
+            if e in old and e in new
+            else (" (under OLD only)" if e in old else " (under NEW only)")
+        )
+        click.echo(f"{e}{where}", err=True)
+
+
+def _json(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def _emit(text: str, output: str | None) -> None:
+    _emit_chunks(iter([text]), output)
+
+
+def _emit_chunks(chunks: Iterator[str], output: str | None) -> None:
+    if output:
+        try:
+            write_atomic(output, chunks)
+        except OSError as e:
+            click.echo(f"policyc diff: cannot write `{output}`: {e.strerror or e}", err=True)
+            sys.exit(TROUBLE)
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
