@@ -8,11 +8,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from policyc.compile import Plan
-from policyc.eval.values import RowEnv, plain
+from policyc.eval.values import RowEnv, plain, show
 
 
 def result_columns(plan: Plan) -> list[str]:
@@ -61,11 +62,24 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def _human(v: Any) -> str:
+    """A cell for a person: long repeating decimals cut to 6 places and marked with `…`
+    (the JSON and CSV formats keep every digit)."""
+    if v is None:
+        return "-"
+    if isinstance(v, str) and "." in v and len(v.split(".")[1]) > 6:
+        try:
+            return show(Decimal(v))
+        except ArithmeticError:
+            return v
+    return _cell(v)
+
+
 def to_table(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     """A plain aligned text table (display-width aware, for Chinese labels)."""
     from policyc.source import display_width
 
-    data = [[_cell(o.get(c)) if o.get(c) is not None else "-" for c in columns] for o in rows]
+    data = [[_human(o.get(c)) for c in columns] for o in rows]
     widths = [
         max([display_width(c)] + [display_width(r[i]) for r in data]) for i, c in enumerate(columns)
     ]
