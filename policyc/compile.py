@@ -247,8 +247,8 @@ class Compiler:
             return lambda r: lf(r) is None
         rf = self.expr(e.right, scope)
         k = self.slot_of(e.left, scope)
-        if e.negated:
-            return lambda r: (a := lf(r)) is not None and a != rf(r)
+        if e.negated:  # exactly `not (x is y)`: none is not any label
+            return lambda r: lf(r) != rf(r)
         if k is not None and self._is_const(e.right):
             c = rf(None)  # type: ignore[arg-type]
             return lambda r: r.v[k] == c

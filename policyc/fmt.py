@@ -303,6 +303,9 @@ class _Printer:
             else:
                 prefix = f"{t.kind} {t.steps} when "
             rows.append(self.line(wrap(prefix, expr_text(t.cond), INDENT), t.span, INDENT))
+        written = self.code(s.span.start, s.span.end)
+        if len(re.findall(r"^\s*start\s*=", written, re.M)) > 1:  # the AST keeps only one
+            raise FormatError(f"state `{s.name}` has more than one `start =` line")
         # `start` goes first unless the author put it elsewhere (its comments go with it)
         before = sum(1 for t in s.transitions if 0 < t.span.start < s.start.span.start)
         rows.insert(before, start)

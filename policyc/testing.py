@@ -108,7 +108,16 @@ def run_file(path: Path) -> FileResult:
         if isinstance(found, str):
             return FileResult(name, (), found)
         examples = found
-    return FileResult(name, tuple(run_example(plan, ex) for ex in examples))
+    return FileResult(name, tuple(_guarded(plan, ex) for ex in examples))
+
+
+def _guarded(plan: Plan, example: A.Example) -> ExampleResult:
+    """One example; a crash inside policyc fails that example, and the others still run."""
+    try:
+        return run_example(plan, example)
+    except Exception as e:  # a bug in policyc, reported like `policyc` reports one
+        why = Failure(example.span.where, f"policyc internal error: {type(e).__name__}: {e}")
+        return ExampleResult(example.title, example.span.where, (why,), 0)
 
 
 def _test_file_examples(path: Path) -> list[A.Example] | str:

@@ -103,6 +103,7 @@ def test_unknown_window_is_a_located_diagnostic(tmp_path: Path) -> None:
 def test_empty_policy_is_a_finding(tmp_path: Path) -> None:
     proc = run_cli("check", write(tmp_path / "empty.policy", ""))
     assert proc.returncode == 1
+    assert "no `record` declaration" in proc.stdout and "Traceback" not in proc.stderr
 
 
 # ---- eval --------------------------------------------------------------------------------

@@ -284,3 +284,25 @@ def test_cli_default_runs_the_bundled_policies() -> None:
     proc = run_cli("test")
     assert "policies/cs_levels_2021.policy" in proc.stdout
     assert "ok    a steady rep stays" in proc.stdout
+
+
+def test_a_crash_fails_its_example_and_the_others_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyc.testing as testing
+
+    real = testing.run_example
+
+    def flaky(plan: Plan, example: A.Example) -> ExampleResult:
+        if example.title == "boom":
+            raise ZeroDivisionError("simulated")
+        return real(plan, example)
+
+    monkeypatch.setattr(testing, "run_example", flaky)
+    two = (
+        'example "boom"\n  given E1 2021-01: s = 1\n  expect E1 2021-01: double = 2\n\n'
+        'example "fine"\n  given E1 2021-01: s = 1\n  expect E1 2021-01: double = 2\n'
+    )
+    boom, fine = _run(tmp_path, two).examples
+    assert boom.failures[0].message.startswith("policyc internal error: ZeroDivisionError")
+    assert fine.ok

@@ -93,7 +93,8 @@ def _complete(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         if n is None:
             return None
         start = _window_start(r.ord, n)
-        return all((start + i) in r.emp for i in range(n))
+        # months after this one have not happened yet, so only a closing month can be complete
+        return start + n - 1 <= r.ord and all((start + i) in r.emp for i in range(n))
 
     return complete
 

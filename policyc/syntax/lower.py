@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -9,10 +10,18 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from policyc.diagnostics import Diagnostic, error
+from policyc.model import children
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 
 MAX_NUMBER_DIGITS = 28
+# A function is inlined at each call, so calls can multiply a short text into a huge or
+# very deep expression (`f2(v) = f1(v) + f1(v)`, `f3(v) = f2(v) + f2(v)`, ...). Bounds on
+# a definition's expression once every call in it is inlined (the bundled policies stay
+# under 30 nodes and 10 levels):
+MAX_INLINED_NODES = 20_000
+MAX_INLINED_DEPTH = 100
+MAX_INLINED_TOTAL = 200_000  # the whole policy
 PUNCT = {"COLON", "COMMA", "LPAR", "RPAR", "ARROW", "BAR", "LT", "QMARK"}
 
 _OPS = {
@@ -286,6 +295,15 @@ class _Lower(Transformer[Token, Any]):
                     "say where the first value comes from, e.g. `start = record." + name + "`",
                 )
             )
+        if len(starts) > 1:
+            self.diags.append(
+                error(
+                    "E0010",
+                    f"state `{name}` has {len(starts)} `start = ...` lines",
+                    span,
+                    "keep one: the first value of a state comes from one place",
+                )
+            )
         start = starts[0] if starts else A.NoneLit(span)
         trans = tuple(c for c in clauses if isinstance(c, A.Transition))
         return A.StateDecl(name, ladder, start, trans, span)
@@ -438,8 +456,9 @@ class _Lower(Transformer[Token, Any]):
 
     def over(self, meta: Meta, ch: list[Any]) -> A.Over:
         window, last = ch[0]
-        text = self.src.text[meta.start_pos : meta.end_pos]
-        return A.Over(window, last, "ignoring" in text, self.sp(meta))
+        # `ignoring missing` is the only way the clause has more than the window
+        ignoring = any(isinstance(c, Token) and c.type == "IGNORING" for c in ch)
+        return A.Over(window, last, ignoring, self.sp(meta))
 
     def window_named(self, meta: Meta, ch: list[Any]) -> tuple[str | None, int | None]:
         return str(ch[0]), None
@@ -463,4 +482,98 @@ def lower(tree: Tree[Token], source: SourceFile) -> tuple[A.Policy, list[Diagnos
     """Turn Lark's parse tree into the AST, with any number-size and unit diagnostics."""
     lw = _Lower(source)
     policy = lw.transform(tree)
-    return policy, lw.diags
+    return _bound_inlining(policy, source, lw.diags), lw.diags
+
+
+def _calls(e: A.Expr, funcs: dict[str, A.Def]) -> list[str]:
+    out, stack = [], [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Call) and x.func in funcs:
+            out.append(x.func)
+        stack.extend(children(x))
+    return sorted(set(out))
+
+
+def _inlined(e: A.Expr, sizes: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """(nodes, depth) of `e` with every measured function call inlined; no recursion."""
+    nodes, deepest = 0, 0
+    stack = [(e, 1)]
+    while stack:
+        x, depth = stack.pop()
+        more_nodes, more_depth = sizes.get(x.func, (0, 0)) if isinstance(x, A.Call) else (0, 0)
+        nodes += 1 + more_nodes
+        deepest = max(deepest, depth + more_depth)
+        stack.extend((c, depth + 1) for c in children(x))
+    return nodes, deepest
+
+
+def _call_order(funcs: dict[str, A.Def]) -> list[str]:
+    """Functions, each after those it calls (a depth-first walk with its own stack; a
+    recursive call is skipped here and reported by the checker, E0702)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in funcs:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(_calls(funcs[root].body, funcs)))]
+        while stack:
+            name, callees = stack[-1]
+            callee = next(callees, None)
+            if callee is None:
+                stack.pop()
+                order.append(name)
+            elif callee not in seen:
+                seen.add(callee)
+                stack.append((callee, iter(_calls(funcs[callee].body, funcs))))
+    return order
+
+
+def _bound_inlining(policy: A.Policy, source: SourceFile, diags: list[Diagnostic]) -> A.Policy:
+    """E0009 for a definition too large or deep once its calls are inlined, or past the
+    policy's total; its body then becomes `none`, so no later stage builds the expansion."""
+    funcs: dict[str, A.Def] = {}
+    for s in policy.stmts:
+        if isinstance(s, A.Def) and s.params:
+            funcs.setdefault(s.name, s)  # the first definition is the one used (model.py)
+    ordered = [funcs[n] for n in _call_order(funcs)]
+    rest = [s for s in policy.stmts if isinstance(s, A.Def) and all(s is not f for f in ordered)]
+    sizes: dict[str, tuple[int, int]] = {}
+    cut: dict[int, A.Def] = {}  # by identity: a name may be defined twice (E0102)
+    total = 0
+    for d in [*ordered, *rest]:
+        nodes, depth = _inlined(d.body, sizes)
+        total += nodes
+        if nodes > MAX_INLINED_NODES or depth > MAX_INLINED_DEPTH or total > MAX_INLINED_TOTAL:
+            diags.append(_too_large(d, nodes, depth, total, source))
+            cut[id(d)] = dataclasses.replace(d, body=A.NoneLit(d.span))
+            nodes, depth = 1, 1
+            total = min(total, MAX_INLINED_TOTAL)
+        if d.params and funcs.get(d.name) is d:
+            sizes[d.name] = (nodes, depth)
+    if not cut:
+        return policy
+    stmts = tuple(cut.get(id(s), s) for s in policy.stmts)
+    return dataclasses.replace(policy, stmts=stmts)
+
+
+def _too_large(d: A.Def, nodes: int, depth: int, total: int, source: SourceFile) -> Diagnostic:
+    what = "function" if d.params else "definition"
+    if nodes > MAX_INLINED_NODES or depth > MAX_INLINED_DEPTH:
+        message = (
+            f"{what} `{d.name}` grows to {nodes} expression nodes, {depth} levels deep, once "
+            f"its calls are inlined; the limits are {MAX_INLINED_NODES} and {MAX_INLINED_DEPTH}"
+        )
+    else:
+        message = (
+            f"{what} `{d.name}` takes the policy past {MAX_INLINED_TOTAL} expression nodes "
+            "once every call is inlined"
+        )
+    return error(
+        "E0009",
+        message,
+        source.span(d.span.start, d.span.start + len(d.name)),
+        "call functions from fewer levels of other functions, or name intermediate results "
+        "as definitions",
+    )

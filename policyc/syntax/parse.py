@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -123,6 +124,13 @@ def _hint_for(text: str) -> str | None:
     for key, hint in hints.items():
         if key in text:
             return hint
+    for ch in text:
+        # a full-width form from a Chinese keyboard (＝ ＞ ＋ ｜ ＂ ...): name the ASCII one
+        plain = unicodedata.normalize("NFKC", ch)
+        if ch == "\u3000":
+            return "use an ordinary space ` ` instead of the full-width space"
+        if plain != ch and plain.isascii() and plain.isprintable():
+            return f"use `{plain}` (ASCII) instead of the full-width `{ch}`"
     return None
 
 
@@ -148,8 +156,8 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
         tree = parser().parse(text)
         deep = _too_deep(source, tree)
         return (None, [deep]) if deep else (tree, [])
-    except LarkError:
-        pass
+    except LarkError as e:
+        first = e  # reported as is when the recovering parse below finds nothing
     try:
         parser().parse(text, on_error=on_error)
     except LarkError as e:
@@ -161,6 +169,8 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
         diags.append(error("E0004", "expression nested too deeply", source.span(0, 1)))
     except AssertionError:
         pass  # Lark's Indenter asserts on a `)` it meets while recovering: stop there
+    if not diags and isinstance(first, UnexpectedInput):
+        diags.append(_syntax_diagnostic(source, first))
     if not diags:
         diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
     return None, _dedupe_lines(diags)
