@@ -440,28 +440,27 @@ def _bound(op: str, v: Decimal, at: Span) -> Interval:
     return Interval.point(v, at)
 
 
+def _combine(a: Dim, b: Dim, how: str) -> Dim:
+    """`a.how(b)` when both are interval sets or both label sets; otherwise not analysed."""
+    same = (isinstance(a, IntervalSet) and isinstance(b, IntervalSet)) or (
+        isinstance(a, LabelSet) and isinstance(b, LabelSet)
+    )
+    if not same:
+        raise _Skip
+    result: Dim = getattr(a, how)(b)
+    return result
+
+
 def _intersect(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, IntervalSet) and isinstance(b, IntervalSet):
-        return a.intersect(b)
-    if isinstance(a, LabelSet) and isinstance(b, LabelSet):
-        return a.intersect(b)
-    raise _Skip
+    return _combine(a, b, "intersect")
 
 
 def _minus(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, IntervalSet) and isinstance(b, IntervalSet):
-        return a.minus(b)
-    if isinstance(a, LabelSet) and isinstance(b, LabelSet):
-        return a.minus(b)
-    raise _Skip
+    return _combine(a, b, "minus")
 
 
 def _union(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, IntervalSet) and isinstance(b, IntervalSet):
-        return a.union(b)
-    if isinstance(a, LabelSet) and isinstance(b, LabelSet):
-        return a.union(b)
-    raise _Skip
+    return _combine(a, b, "union")
 
 
 def _domain_text(col: Column) -> str:

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from policyc.cli.check_cmd import check_cmd
-from policyc.cli.diff_cmd import diff_cmd
-from policyc.cli.eval_cmd import eval_cmd
-from policyc.cli.explain_cmd import explain_cmd
-from policyc.cli.fmt_cmd import fmt_cmd
-from policyc.cli.test_cmd import test_cmd
+# Each command is imported when it is run: `eval` does not pay for loading `diff` or `fmt`.
+COMMANDS = {
+    "check": ("policyc.cli.check_cmd", "check_cmd"),
+    "diff": ("policyc.cli.diff_cmd", "diff_cmd"),
+    "eval": ("policyc.cli.eval_cmd", "eval_cmd"),
+    "explain": ("policyc.cli.explain_cmd", "explain_cmd"),
+    "fmt": ("policyc.cli.fmt_cmd", "fmt_cmd"),
+    "test": ("policyc.cli.test_cmd", "test_cmd"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policyc")
 def cli() -> None:
     """policyc: check, evaluate, explain and compare HR policies."""
-
-
-cli.add_command(check_cmd)
-cli.add_command(diff_cmd)
-cli.add_command(eval_cmd)
-cli.add_command(explain_cmd)
-cli.add_command(fmt_cmd)
-cli.add_command(test_cmd)
 
 
 def main() -> None:
