@@ -286,7 +286,8 @@ def _ladder_lines(ev: T.LadderMove) -> list[tuple[str, Span | None]]:
     elif ev.direction == "becomes":
         out.append((f"becomes {show(ev.after)}", ev.rule_span))
     else:
-        out.append((f"no move: stays at {show(ev.after)} ({ev.position} of {ev.size})", None))
+        where = f" ({ev.position} of {ev.size})" if ev.size else ""  # a state with no ladder
+        out.append((f"no move: stays at {show(ev.after)}{where}", None))
     return out
 
 

@@ -69,7 +69,7 @@ def lift(model: Model) -> tuple[Model, dict[str, A.Expr]]:
             isinstance(node, A.Call)
             and (
                 (node.func in AGGREGATES and isinstance(node.clause, A.Over))
-                or node.func in ("previous", "previous_window")
+                or node.func in ("previous", "previous_window", "previous_row")
             )
             and node.args
             and not isinstance(node.args[0].value, A.Name)

@@ -24,6 +24,7 @@ BUILTIN_FUNCS = {
     "closes",
     "complete",
     "previous_window",
+    "previous_row",
     # cohort function (also mean/sum/min/max/count with `among`)
     "rank",
     # arithmetic helpers
@@ -178,7 +179,7 @@ def referenced_values(m: Model, e: A.Expr, params: tuple[str, ...] = ()) -> set[
     out: set[str] = set()
 
     def go(x: A.Expr) -> None:
-        if isinstance(x, A.Call) and x.func in ("previous", "previous_window"):
+        if isinstance(x, A.Call) and x.func in ("previous", "previous_window", "previous_row"):
             return  # reads an earlier period: no same-period dependency
         if isinstance(x, A.Call) and x.func in m.functions:
             fn = m.functions[x.func]

@@ -464,7 +464,7 @@ def test_checks_never_raise_on_mutated_policies() -> None:
     rng = random.Random(20240501)
     word = re.compile(r"[^\W\d]\w*|\d+(?:\.\d+)?%?")
     reached = 0
-    for _ in range(150):
+    for _ in range(200):  # long bundled policies parse less often once mutated
         text = rng.choice(texts)
         pool = [*sorted(set(word.findall(text))), "none", "any", "0", "-1", "100%", "x"]
         mutated = word.sub(lambda m, pool=pool: _swap(rng, pool, m[0]), text)

@@ -47,6 +47,7 @@ ARITY: dict[str, Arity] = {
     "closes": Arity(1, 1, "none"),
     "complete": Arity(1, 1, "none"),
     "previous_window": Arity(2, 2, "none"),
+    "previous_row": Arity(1, 1, "none"),
     "rank": Arity(1, None, "optional-among"),
     "round": Arity(1, 3, "none"),
     "round_down": Arity(1, 3, "none"),
@@ -57,7 +58,7 @@ ARITY: dict[str, Arity] = {
     "clamp": Arity(3, 3, "none"),
 }
 WINDOW_ARGS = {"closes": 0, "complete": 0, "previous_window": 1}
-HISTORY = {"previous", "previous_window"}
+HISTORY = {"previous", "previous_window", "previous_row"}
 ROUNDERS = {"round", "round_down", "round_up"}
 
 
@@ -506,6 +507,7 @@ def _window_hint(model: Model, shown: str) -> str | None:
 _ARITY_HELP = {
     "previous": "`previous(x)` is last month's value, `previous(x, 2)` the value 2 months back",
     "previous_window": "`previous_window(x, quarter)`: x as it was at the end of the last quarter",
+    "previous_row": "`previous_row(x)`: x on the employee's previous row, however long ago",
     "round": "`round(x, 2)` or `round(x, 2, half_even)`",
     "clamp": "`clamp(x, low, high)`",
     "default": "`default(x, 0)`: x, or 0 when x is none",

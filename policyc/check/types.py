@@ -538,7 +538,7 @@ class Typer:
             low = None if None in lows and f == "min" else pick(x for x in lows if x is not None)
             high = None if None in highs and f == "max" else pick(x for x in highs if x is not None)
             return num(low, high, _max_places(*(t.places for t in nums)))
-        if f in ("previous", "previous_window"):
+        if f in ("previous", "previous_window", "previous_row"):
             for a in args_e[1:]:
                 self.infer(a, env, None)
             return self.infer(args_e[0], env, out) if args_e else ANY

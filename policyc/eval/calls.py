@@ -57,6 +57,27 @@ def _previous(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return previous
 
 
+def _previous_row(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
+    """The value `x` had on the employee's previous row, however many months back.
+
+    Unlike `previous`, a month without a row is skipped, as a state skips it; the rows
+    of `r.emp` are the evaluated ones (a rejected row has left the timeline).
+    """
+    name, k = _value_slot(comp, e)
+    span = e.span
+
+    def previous_row(r: RowEnv) -> Any:
+        before = [o for o in r.emp if o < r.ord]
+        o = max(before) if before else r.ord - 1
+        row = r.emp.get(o)
+        value = None if row is None else row.v[k]
+        if r.trace is not None:
+            r.trace.append(T.Lookback(name, ord_month(o), row is not None, value, span))
+        return value
+
+    return previous_row
+
+
 def _window_of(comp: Compiler, e: A.Call, index: int) -> tuple[str, Callable[[RowEnv], int | None]]:
     arg = e.args[index].value
     assert isinstance(arg, A.Name)
@@ -259,6 +280,7 @@ def _minmax(pick: Callable[..., Any]) -> Callable[[Compiler, A.Call, dict[str, F
 _HANDLERS: dict[str, Callable[[Compiler, A.Call, dict[str, Fn]], Fn]] = {
     "previous": _previous,
     "previous_window": _previous_window,
+    "previous_row": _previous_row,
     "closes": _closes,
     "complete": _complete,
     "round": _round("half_up"),
