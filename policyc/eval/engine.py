@@ -293,6 +293,7 @@ def _advance(step: StateStep, r: RowEnv, last_rows: dict[str, RowEnv]) -> None:
             step.start_column, f"`{given}` is not on the ladder for this row ({' < '.join(ladder)})"
         )
     after, direction, steps, end, rule = before, "stay", 0, False, None
+    r.v[k] = before  # inside its own rules a state's name is its value before them
     for kind, n, cond, value, span in step.transitions:
         if not cond(r):
             continue
