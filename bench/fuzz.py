@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,7 +45,7 @@ from policyc.compile import GroupStep, Plan  # noqa: E402
 from policyc.diagnostics import Diagnostic, render_all  # noqa: E402
 from policyc.model import Model  # noqa: E402
 from policyc.pipeline import check_source, compile_checked, evaluate  # noqa: E402
-from policyc.render import result_rows, to_csv, to_jsonl, to_table  # noqa: E402
+from policyc.render import result_columns, result_rows, to_csv, to_jsonl, to_table  # noqa: E402
 from policyc.source import SourceFile  # noqa: E402
 from policyc.syntax import ast as A  # noqa: E402
 
@@ -84,31 +85,13 @@ STRAY = [
     *"\x00\x01\x07\x08\x0b\x0c\x1b\x7f\x85\u200b\u200d\u2028\u2029\ufeff\u202e\ufffd",
     *"≠×÷−“”‘’、。【】《》！？…·",
     *"\t \r\n'\"{}[]\\#%$@`|?:,()=<>+-*/.;!~^&",
-    "\r\n",
-    "..",
-    "->",
-    "99999999999999999999999999999999999999",
-    "1e400",
-    "0.0000000000000000000000000000000001",
-    "NaN",
-    "inf",
-    "-0",
-    "1.",
-    ".5",
-    "2021-13",
-    *["if", "then", "else", "band", "table", "first", "unique", "over", "by", "record", "key", "output", "example", "state"],
-    *["window", "ladder", "override", "weighted", "among", "per", "not", "and", "or", "none", "true", "false", "start", "up"],
-    *["down", "becomes", "when", "given", "expect", "otherwise", "any", "above", "below", "at", "least", "most"],
-    "previous(",
-    "mean(",
-    "rank(",
-    "record.",
-    "  ",
-    "    ",
-    "\n  ",
-    "\n    ",
-    "\n\n",
-    "\n",
+    *["\r\n", "..", "->", "9" * 38, "1e400", "0." + "0" * 33 + "1", "NaN", "inf", "-0", "1."],
+    *[".5", "2021-13", "previous(", "mean(", "rank(", "record.", "  ", "    ", "\n  ", "\n    "],
+    *["\n\n", "\n", "if", "then", "else", "band", "table", "first", "unique", "over", "by"],
+    *["record", "key", "output", "example", "state", "window", "ladder", "override", "weighted"],
+    *["among", "per", "not", "and", "or", "none", "true", "false", "start", "up", "down"],
+    *["becomes", "when", "given", "expect", "otherwise", "any", "above", "below", "at", "least"],
+    "most",
 ]
 
 
@@ -315,6 +298,8 @@ def _ladder_labels(model: Model) -> tuple[str | None, str | None, dict[str, tupl
         if isinstance(st.start, A.FieldRef) and st.ladder in model.ladders:
             lad = model.ladders[st.ladder]
             steps = {str(k): c.steps for c in lad.cases for k in c.keys}
+            if lad.by is None and lad.cases:  # one ladder for everyone
+                steps[""] = lad.cases[0].steps
             return st.start.name, lad.by, steps
     return None, None, {}
 
@@ -360,53 +345,11 @@ def good_records(model: Model, rng: random.Random, employees: int = 8) -> Record
 
 
 HOSTILE_CELLS = [
-    "",
-    " ",
-    "abc",
-    "张伟",
-    "1e400",
-    "-1e400",
-    "99999999999999999999",
-    "1" * 40,
-    "0." + "0" * 30 + "1",
-    "-5",
-    "-0",
-    "101",
-    "100.0000001",
-    "NaN",
-    "nan",
-    "inf",
-    "-Infinity",
-    "sNaN",
-    "1,000",
-    "50%",
-    "５０",
-    "0x10",
-    "1_000",
-    " 50 ",
-    "2021-13",
-    "2021-1",
-    "21-01",
-    "2021/01",
-    "2021-00",
-    "0000-01",
-    "9999-12",
-    "boss",
-    "CUSTOMER_REP",
-    "true",
-    "maybe",
-    "null",
-    "None",
-    "=1+1",
-    '"',
-    'a"b',
-    "a\nb",
-    "a\r\nb",
-    "\x00",
-    "\ufeff",
-    "x" * 2000,
-    "😀",
-    "\u202e",
+    *["", " ", "abc", "张伟", "1e400", "-1e400", "99999999999999999999", "1" * 40, "-5", "-0"],
+    *["0." + "0" * 30 + "1", "101", "100.0000001", "NaN", "nan", "inf", "-Infinity", "sNaN"],
+    *["1,000", "50%", "５０", "0x10", "1_000", " 50 ", "2021-13", "2021-1", "21-01", "2021/01"],
+    *["2021-00", "0000-01", "9999-12", "boss", "CUSTOMER_REP", "true", "maybe", "null", "None"],
+    *["=1+1", '"', 'a"b', "a\nb", "a\r\nb", "\x00", "\ufeff", "x" * 2000, "😀", "\u202e"],
 ]
 BAD_BYTES = [b"\xff", b"\xd5\xc5\xc8\xfd", b"\xc3", b"\xed\xa0\x80", b"\x80abc"]
 
@@ -522,6 +465,30 @@ def hostile_records(model: Model, good: Records, rng: random.Random) -> Hostile:
     return out
 
 
+def named_keys(data: bytes, model: Model) -> Counter[tuple[str, ...]]:
+    """How many rows name each employee-month with readable key cells (a row with more
+    cells than the header is not read at all, so it names nothing)."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    rows = list(csv.reader(io.StringIO(text.replace("\x00", ""), newline="")))
+    if not rows or not model.id_field:
+        return Counter()
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    at = {name: i for i, name in enumerate(header)}
+    out: Counter[tuple[str, ...]] = Counter()
+    for cells in rows[1:]:
+        if len(cells) > len(header) or model.id_field not in at:
+            continue
+        cells = [*cells, *[""] * len(header)]
+        emp = cells[at[model.id_field]].strip()
+        period = cells[at[model.period_field]].strip() if model.period_field in at else ""
+        if not emp or not emp.isprintable() or emp != emp.encode("utf-8", "replace").decode():
+            continue
+        if model.period_field and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+            continue
+        out[(emp, period)] += 1
+    return out
+
+
 def spreadsheet_rows(data: bytes) -> tuple[int, int]:
     """(data rows, lines) of a file as the csv module reads it: non-blank records after the
     header, and physical lines (the highest row number a report may name)."""
@@ -586,9 +553,15 @@ def record_problems(
             problems.append(f"error names no column: {e}")
         if not e.message:
             problems.append(f"error without a message: {e}")
+        if not str(e).isprintable():
+            problems.append(f"a report that is not one printable line: {str(e)!r}")
     keys = [tuple(str(o[k]) for k in plan.model.key) for o in outputs]
     if len(set(keys)) != len(keys):
         problems.append("an employee-month is output twice")
+    named = named_keys(case.data, plan.model)
+    for key in keys:
+        if plan.model.id_field and named[key] > 1:
+            problems.append(f"{key} is named by {named[key]} rows but one of them was used")
     if not case.all_touched and case.data:
         got = {k: o for k, o in zip(keys, outputs, strict=True)}
         same = not any(isinstance(s, GroupStep) for s in plan.steps)
@@ -602,12 +575,6 @@ def record_problems(
     return problems
 
 
-def result_columns(plan: Plan) -> list[str]:
-    from policyc.render import result_columns as columns
-
-    return columns(plan)
-
-
 def clean_outputs(plan: Plan, rec: Records, path: Path) -> dict[Any, Any]:
     """Outputs of the undamaged file by key, leaving out employees it already rejects."""
     path.write_bytes(rec.to_bytes())
@@ -619,6 +586,82 @@ def clean_outputs(plan: Plan, rec: Records, path: Path) -> dict[Any, Any]:
         if key[0] not in bad:
             out[key] = o
     return out
+
+
+# ---- random expressions -------------------------------------------------------------------
+
+# One field of every type, a window and a ladder: the expressions below read them all.
+EXPR_HEAD = """policy "expressions"
+record
+  employee_id : id
+  period      : month
+  s           : score
+  m           : money places 2
+  n           : integer 0..10
+  p           : percent?
+  big         : number?
+  b           : bool
+  r           : one of x, y
+key employee_id, period
+window q = every 3 months
+"""
+EXPR_RECORDS = (
+    "employee_id,period,s,m,n,p,big,b,r\n"
+    "E1,2021-01,50,10.5,3,50%,999999999999999,true,x\n"
+    "E1,2021-02,0,0,0,,-999999999999999,false,y\n"
+    "E1,2021-03,100,99999.99,10,1,,true,x\n"
+    "E2,2021-03,100,0.01,10,0,0.000001,false,y\n"
+)
+EXPR_ATOMS = ["s", "m", "n", "p", "big", "b", "r", "x", "none", "true", "0", "1", "0.5", "50%"]
+EXPR_ATOMS += ["9" * 28, "0." + "0" * 26 + "1", "-3"]
+
+
+def random_expression(rng: random.Random, depth: int = 0) -> str:
+    """A well-formed expression mixing every type, operator and built-in, often oddly."""
+    if depth > 4 or rng.random() < 0.3:
+        return rng.choice(EXPR_ATOMS)
+    a, b, c = (random_expression(rng, depth + 1) for _ in range(3))
+    places = rng.choice(["0", "2", "28", "47", "48", "-5", "-60"])
+    return rng.choice(
+        [
+            f"({a} {rng.choice(['+', '-', '*', '/'])} {b})",
+            f"({a} {rng.choice(['<', '>=', '=', '!=', 'is', 'and', 'or'])} {b})",
+            f"{rng.choice(['round', 'round_up', 'round_down'])}({a}, {places})",
+            f"if {a} then {b} else {c}",
+            f"{rng.choice(['min', 'max'])}({a}, {b})",
+            f"clamp({a}, {b}, {c})",
+            f"default({a}, {b})",
+            f"abs({a})",
+            f"given({a})",
+            f"not {a}",
+            f"-{a}",
+            f"{rng.choice(['mean', 'sum', 'min', 'max', 'count', 'all', 'any'])}({a} over q)",
+            f"previous({a})",
+            f"previous_window({a}, q)",
+            f"{a} in (x, y, {b})",
+        ]
+    )
+
+
+def fuzz_expressions(rng: random.Random, count: int, cli: int, work: Path, tally: Tally) -> None:
+    """Random expressions in one definition: checked, and evaluated when they check clean."""
+    records = work / "expressions.csv"
+    records.write_text(EXPR_RECORDS, encoding="utf-8")
+    for _ in range(count):
+        seed = rng.randrange(2**32)
+        expr = random_expression(random.Random(seed))
+        text = EXPR_HEAD + f"x = {expr}\noutput x\n"
+        tally.cases += 1
+        what = f"expression with seed {seed}: x = {expr}"
+        ok, problems = check_policy_text(text)
+        tally.fail(what, problems)
+        if ok and not problems:
+            tally.clean += 1
+            try:
+                ev = evaluate(compile_text(text), records)
+                "".join(to_jsonl(result_rows(ev.plan, ev.outcome.rows)))
+            except Exception:
+                tally.fail(what, [traceback.format_exc()])
 
 
 # ---- the CLI -------------------------------------------------------------------------------
@@ -674,7 +717,7 @@ def fuzz_policies(rng: random.Random, count: int, cli: int, work: Path, tally: T
         tally.fail(what, problems)
         if ok and not problems:
             tally.clean += 1
-            tally.fail(what, _evaluate_mutant(text, path, plans, work))
+            tally.fail(what, evaluate_mutant(text, path, plans, work))
         if len(cli_files) < cli:
             f = work / f"mutant_{n}.policy"
             f.write_text(text, encoding="utf-8", errors="surrogatepass")
@@ -687,7 +730,7 @@ def fuzz_policies(rng: random.Random, count: int, cli: int, work: Path, tally: T
         tally.fail(f"policyc eval {f}", cli_problems(["eval", f, str(records)]))
 
 
-def _evaluate_mutant(text: str, path: Path, plans: dict[Path, Plan], work: Path) -> list[str]:
+def evaluate_mutant(text: str, path: Path, plans: dict[Path, Plan], work: Path) -> list[str]:
     """A mutant that still checks clean must compile and evaluate on good records."""
     try:
         plan = compile_text(text)
@@ -724,6 +767,10 @@ def fuzz_records(rng: random.Random, count: int, cli: int, work: Path, tally: Ta
             f.write_bytes(case.data)
             args = ["eval", str(policy), str(f), "--format", "jsonl"]
             tally.fail(f"policyc eval {policy.name} {f}", cli_problems(args))
+            # explain: an employee without an evaluated row is a usage error (exit 2)
+            if n % 5 == 0 and good.employees:
+                args = ["explain", str(policy), str(f), "--employee", good.employees[0]]
+                tally.fail(f"policyc explain {policy.name} {f}", cli_problems(args, (0, 1, 2)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -731,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="default: a fresh random seed")
     ap.add_argument("--count", type=int, default=2000, help="cases of each kind")
     ap.add_argument("--cli", type=int, default=100, help="cases of each kind run by the CLI")
-    ap.add_argument("--only", choices=["policies", "records"], default=None)
+    ap.add_argument("--only", choices=["policies", "records", "expressions"], default=None)
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"bench/fuzz.py --seed {seed} --count {args.count} --cli {args.cli}")
@@ -740,6 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(("mutated policies", fuzz_policies))
     if args.only in (None, "records"):
         runs.append(("hostile record files", fuzz_records))
+    if args.only in (None, "expressions"):
+        runs.append(("random expressions", fuzz_expressions))
     failed = False
     with tempfile.TemporaryDirectory(prefix="policyc-fuzz-") as tmp:
         for title, fn in runs:
@@ -750,6 +799,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{title}: {tally.cases} cases in {took:.1f} s, {len(tally.problems)} problems")
             if fn is fuzz_policies:
                 print(f"  {tally.clean} mutants still checked clean and were evaluated")
+            elif fn is fuzz_expressions:
+                print(f"  {tally.clean} checked clean and were evaluated")
             else:
                 c = tally.counts
                 print(

@@ -44,7 +44,15 @@ class RecordError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        return f"{self.file}:{self.row}:{printable(self.column)}: {printable(self.message)}"
+
+
+def printable(text: str) -> str:
+    """Control characters (a newline, a terminal escape, undecodable bytes) as escapes:
+    one report stays one line, and a cell's text cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 @dataclass
@@ -177,7 +185,8 @@ def _message(err: Any, model: Model) -> str:
     value = err.get("input")
     name = str(err["loc"][0]) if err["loc"] else ""
     f = model.fields.get(name)
-    shown = f"`{value}`"
+    text = str(value)
+    shown = f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
     ctx = err.get("ctx") or {}
     if kind == "missing" or (value is None and kind.endswith(("_type", "parsing"))):
         return "is blank, and the policy needs a value"
@@ -261,6 +270,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
     schema = RecordSchema(model)
     id_field, period_field = model.id_field, model.period_field
     out: list[RowEnv] = []
+    claimed: dict[tuple[str, ...], list[int]] = {}  # keys that rejected rows still name
     total = 0
     width = len(header)
     for line, cells in rows_iter:
@@ -288,6 +298,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
         if bad:
             for k in bad:
                 errors.append(RecordError(name, line, k, "cell is not valid UTF-8 text"))
+            _claim(claimed, data, id_field, period_field, line)
             continue
         try:
             try:
@@ -302,6 +313,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
             for err in e.errors(include_url=False):
                 col = str(err["loc"][0]) if err["loc"] else "-"
                 errors.append(RecordError(name, line, col, _message(err, model)))
+            _claim(claimed, data, id_field, period_field, line)
             continue
         values = schema.values(got, fields)
         values.extend([None] * (nslots - len(values)))
@@ -309,8 +321,26 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
         period = got.get(period_field) if period_field else None
         env = RowEnv(values, (key, period or ""), month_ord(period) if period else 0, line)
         out.append(env)
-    out = _drop_duplicates(name, out, errors, period_field)
+    out = _drop_duplicates(name, out, errors, period_field, claimed)
     return Loaded(out, errors, warnings, total)
+
+
+def _claim(
+    claimed: dict[tuple[str, ...], list[int]],
+    data: dict[str, str],
+    id_field: str | None,
+    period_field: str | None,
+    line: int,
+) -> None:
+    """Note the employee-month a rejected row names, when its key cells are readable: a good
+    row with the same key is then a duplicate too, not a silent pick of the one that loaded."""
+    emp = data.get(id_field or "", "").strip()
+    period = data.get(period_field or "", "").strip()
+    if not id_field or not emp or _has_surrogate(emp):
+        return
+    if period_field and not re.match(MONTH_RE, period):
+        return
+    claimed.setdefault((emp, period), []).append(line)
 
 
 def _has_surrogate(v: str) -> bool:
@@ -323,18 +353,24 @@ def _has_surrogate(v: str) -> bool:
 
 
 def _drop_duplicates(
-    name: str, rows: list[RowEnv], errors: list[RecordError], period_field: str | None
+    name: str,
+    rows: list[RowEnv],
+    errors: list[RecordError],
+    period_field: str | None,
+    claimed: dict[tuple[str, ...], list[int]] | None = None,
 ) -> list[RowEnv]:
-    """A duplicate employee-month is never silently picked: every copy is reported."""
+    """A duplicate employee-month is never silently picked: every copy is reported (a copy
+    rejected for a bad cell already is; the good copies are reported as duplicates)."""
+    claimed = claimed or {}
     seen: dict[tuple[str, ...], list[RowEnv]] = {}
     for r in rows:
         seen.setdefault(r.key, []).append(r)
-    dup = {k for k, rs in seen.items() if len(rs) > 1}
+    dup = {k for k, rs in seen.items() if len(rs) > 1 or k in claimed}
     if not dup:
         return rows
     column = period_field or "employee_id"
     for k in dup:
-        lines = [r.line for r in seen[k]]
+        lines = sorted([r.line for r in seen[k]] + claimed.get(k, []))
         for r in seen[k]:
             others = ", ".join(str(x) for x in lines if x != r.line)
             what = f"employee `{k[0]}` in {k[1]}" if period_field else f"employee `{k[0]}`"

@@ -535,8 +535,11 @@ class Typer:
             pick = min if f == "min" else max
             lows = [t.low for t in nums]
             highs = [t.high for t in nums]
-            low = None if None in lows and f == "min" else pick(x for x in lows if x is not None)
-            high = None if None in highs and f == "max" else pick(x for x in highs if x is not None)
+            known_lows = [x for x in lows if x is not None]
+            known_highs = [x for x in highs if x is not None]
+            # an unbounded side stays unbounded; an all-unknown side has no bound to pick
+            low = None if None in lows and f == "min" else pick(known_lows, default=None)
+            high = None if None in highs and f == "max" else pick(known_highs, default=None)
             return num(low, high, _max_places(*(t.places for t in nums)))
         if f in ("previous", "previous_window", "previous_row"):
             for a in args_e[1:]:
@@ -646,9 +649,12 @@ class Typer:
             places = int(args_e[1].value)
         if t.kind != "num":
             return num(None, None, places)
-        q = Decimal(1).scaleb(-places)
-        low = None if t.low is None else t.low.quantize(q, rounding=ROUND_FLOOR)
-        high = None if t.high is None else t.high.quantize(q, rounding=ROUND_CEILING)
+        try:
+            q = Decimal(1).scaleb(-places)
+            low = None if t.low is None else t.low.quantize(q, rounding=ROUND_FLOOR)
+            high = None if t.high is None else t.high.quantize(q, rounding=ROUND_CEILING)
+        except ArithmeticError:  # past Decimal's precision: the bounds say nothing useful
+            return num(None, None, places)
         return num(low, high, places if t.places is None else min(places, t.places))
 
     def _inline(self, name: str, args: list[Ty]) -> Ty:

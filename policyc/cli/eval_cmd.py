@@ -8,6 +8,7 @@ import click
 
 from policyc.cli.common import load_plan, need_file
 from policyc.pipeline import evaluate
+from policyc.records import printable
 from policyc.render import (
     result_columns,
     result_rows,
@@ -35,10 +36,13 @@ def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bo
     """Evaluate POLICY over the staff RECORDS (CSV)."""
     _checked, plan = load_plan(policy)
     need_file(records, "records")
-    result = evaluate(plan, records)
+    try:
+        result = evaluate(plan, records)
+    except OSError as exc:
+        raise click.UsageError(f"cannot read `{records}`: {exc.strerror}") from exc
     errors = result.errors
     for w in result.loaded.warnings:
-        click.echo(f"{w.file}:{w.row}:{w.column}: warning: {w.message}", err=True)
+        click.echo(f"{w.file}:{w.row}:{printable(w.column)}: warning: {w.message}", err=True)
     if strict and errors:
         click.echo(str(errors[0]), err=True)
         sys.exit(1)
@@ -53,11 +57,15 @@ def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bo
         "table": lambda: to_table(columns, rows),
     }[fmt]()
     if output:
-        write_atomic(output, chunks)
+        try:
+            write_atomic(output, chunks)
+        except OSError as exc:  # a missing folder, no permission, a full disk: old file stays
+            raise click.UsageError(f"cannot write `{output}`: {exc.strerror}") from exc
     else:
         out = sys.stdout
         for chunk in chunks:
             out.write(chunk)
     if errors:
-        click.echo(f"{len(errors)} row(s) reported, {len(result.outcome.rows)} evaluated", err=True)
+        reported = len({e.row for e in errors})
+        click.echo(f"{reported} row(s) reported, {len(result.outcome.rows)} evaluated", err=True)
     sys.exit(1 if errors else 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from typing import ClassVar
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.indenter import Indenter
+from lark.indenter import DedentError, Indenter
 
 from policyc.diagnostics import Diagnostic, error
 from policyc.source import SourceFile
@@ -31,6 +33,31 @@ class PolicyIndenter(Indenter):
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 4
+
+    def handle_NL(self, token: Token) -> Iterator[Token]:
+        levels = list(self.indent_level)
+        try:
+            yield from super().handle_NL(token)
+        except DedentError as e:  # Lark's error has no position: give it one
+            raise BadDedent(token, levels) from e
+
+
+class BadDedent(DedentError):
+    """A line indented to a column that no enclosing block uses."""
+
+    def __init__(self, token: Token, levels: list[int]) -> None:
+        super().__init__(f"unexpected dedent at offset {token.end_pos}")
+        self.offset = token.end_pos or 0
+        self.levels = levels
+
+    def diagnostic(self, source: SourceFile) -> Diagnostic:
+        cols = " or ".join(str(n) for n in self.levels)
+        return error(
+            "E0002",
+            "this line's indentation matches no enclosing block",
+            source.span(self.offset, self.offset + 1),
+            f"indent it by {cols} spaces, like the lines of its block",
+        )
 
 
 def grammar_text() -> str:
@@ -120,6 +147,7 @@ def _hint_for(text: str) -> str | None:
         "'": 'labels are quoted with double quotes: `"..."`',
         "‘": 'labels are quoted with double quotes: `"..."`',
         "{": "blocks are written by indentation, not braces",
+        "\ufffd": "the file holds bytes that are not UTF-8 text: save it as UTF-8",
     }
     for key, hint in hints.items():
         if key in text:
@@ -163,17 +191,37 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
     except LarkError as e:
         if isinstance(e, UnexpectedInput) and not diags:
             diags.append(_syntax_diagnostic(source, e))
+        elif isinstance(e, BadDedent):
+            diags.append(e.diagnostic(source))
         elif not diags:
             diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
     except RecursionError:
         diags.append(error("E0004", "expression nested too deeply", source.span(0, 1)))
     except AssertionError:
         pass  # Lark's Indenter asserts on a `)` it meets while recovering: stop there
-    if not diags and isinstance(first, UnexpectedInput):
-        diags.append(_syntax_diagnostic(source, first))
+    if not diags and isinstance(first, UnexpectedInput | BadDedent):
+        diags.append(
+            first.diagnostic(source)
+            if isinstance(first, BadDedent)
+            else _syntax_diagnostic(source, first)
+        )
     if not diags:
         diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
-    return None, _dedupe_lines(diags)
+    return None, [_wide_hint(source, d) for d in _dedupe_lines(diags)]
+
+
+def _wide_hint(source: SourceFile, d: Diagnostic) -> Diagnostic:
+    """Name the ASCII form when the line of a syntax error holds a full-width character
+    outside its quoted labels (the likely cause, typed on a Chinese keyboard)."""
+    if d.help and "full-width" in d.help:
+        return d
+    line = source.line_text(d.span.line)
+    # a full-width quote is never meant; other full-width forms may be in labels
+    line = line if "＂" in line else re.sub(r'"[^"]*"|“[^”]*”', "", line)
+    hint = next((h for ch in line if (h := _hint_for(ch)) and "full-width" in h), None)
+    if hint is None:
+        return d
+    return dataclasses.replace(d, help=f"{d.help}; {hint}" if d.help else hint)
 
 
 def _too_deep(source: SourceFile, tree: Tree[Token]) -> Diagnostic | None:
@@ -224,6 +272,8 @@ def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput) -> Diagnostic:
                 "E0002", "the policy ends too early", span, f"expected {_describe(e.expected)}"
             )
         end = tok.end_pos if tok.end_pos is not None else start + 1
+        if tok.type in ("_DEDENT", "_INDENT"):
+            start = end  # the first character of the line that is indented wrongly
         if tok.type in ("_NL", "_DEDENT", "_INDENT"):
             end = start + 1
         span = source.span(start, end)
@@ -231,6 +281,8 @@ def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput) -> Diagnostic:
             tok.type, f"`{tok.value}`"
         )
         hint = _hint_for(str(tok.value)) or f"expected {_describe(e.expected)}"
+        if tok.type == "_INDENT" and "\t" not in str(tok.value):
+            hint = "line it up with the line above: only lines under a block's heading go deeper"
         return error("E0002", f"unexpected {what}", span, hint)
     pos = getattr(e, "pos_in_stream", 0) or 0
     return error("E0002", "unexpected input", source.span(pos, pos + 1), None)
