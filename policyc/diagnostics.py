@@ -63,22 +63,33 @@ def render(diag: Diagnostic, sources: Mapping[str, SourceFile]) -> str:
     """
     sp = diag.span
     head = f"{sp.file}:{sp.line}:{sp.column}: {diag.severity.value}[{diag.code}]: {diag.message}"
-    lines = [head]
+    lines = [_shown(head)]
     src = sources.get(sp.file)
     if src is not None and sp.line >= 1:
         text = src.line_text(sp.line)
         gutter = f"{sp.line} | "
-        lines.append(gutter + text)
+        lines.append(gutter + _shown(text))
         before = text[: sp.column - 1]
         if sp.end_line == sp.line and sp.end_column > sp.column:
             marked = text[sp.column - 1 : sp.end_column - 1]
         else:
             marked = text[sp.column - 1 : sp.column]
-        pad = " " * (len(gutter) - 2) + "| " + " " * display_width(before)
-        lines.append(pad + "^" * max(1, display_width(marked)))
+        pad = " " * (len(gutter) - 2) + "| " + " " * display_width(_shown(before))
+        lines.append(pad + "^" * max(1, display_width(_shown(marked))))
     if diag.help:
-        lines.append(f"  = help: {diag.help}")
+        lines.append(f"  = help: {_shown(diag.help)}")
     return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """A tab as one space and other control characters escaped: a terminal escape in a
+    policy cannot drive the terminal, and the caret still lines up."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else " " if c == "\t" else c.encode("unicode_escape").decode()
+        for c in text
+    )
 
 
 def render_all(diags: Iterable[Diagnostic], sources: Mapping[str, SourceFile]) -> str:

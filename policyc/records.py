@@ -96,6 +96,15 @@ def _percent(v: Any) -> Any:
     return v
 
 
+def _chinese_bool(v: Any) -> Any:
+    if isinstance(v, str):
+        return _CHINESE_BOOL.get(v.strip(), v)
+    return v
+
+
+_CHINESE_BOOL = {"是": "true", "否": "false"}
+
+
 def _base_type(f: A.FieldDecl) -> Any:
     t = f.type
     if t.kind == "enum":
@@ -115,7 +124,8 @@ def _base_type(f: A.FieldDecl) -> Any:
         if t.kind == "percent":
             base = Annotated[base, BeforeValidator(_percent)]
     elif t.kind == "bool":
-        base = bool  # pydantic's own parsing: true/false, yes/no, 1/0
+        # pydantic's own parsing (true/false, yes/no, 1/0), and the 是/否 of a Chinese sheet
+        base = Annotated[bool, BeforeValidator(_chinese_bool)]
     elif t.kind == "month":
         base = Annotated[str, Field(pattern=MONTH_RE)]
     elif t.kind == "date":
@@ -234,17 +244,21 @@ def _read_text(path: Path) -> tuple[str, list[int]]:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells), counting physical lines so quoted newlines are right."""
+    """(spreadsheet row number, cells). A spreadsheet shows one row per record, blank lines
+    included, so a cell with a quoted newline does not push the rows after it down."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    row = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error:
-            yield reader.line_num, ["\x00csv-error"]
+            row += 1
+            yield row, ["\x00csv-error"]
             continue
-        yield reader.line_num, cells
+        row += 1
+        yield row, cells
 
 
 def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> Loaded:

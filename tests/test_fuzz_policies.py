@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyc.compile import Plan
+from policyc.diagnostics import render_all
 from policyc.syntax.lower import MAX_INLINED_DEPTH, MAX_INLINED_NODES, MAX_NUMBER_DIGITS
 from policyc.syntax.parse import MAX_NESTING, MAX_POLICY_CHARS
 
@@ -382,3 +383,17 @@ def test_the_type_checker_answers_odd_arithmetic_with_diagnostics(expr: str) -> 
     head = HEAD.replace("  s : score\n", "  s : score\n  m : money places 2\n")
     checked = checked_text(head + f"x = {expr}\noutput x\n")
     assert all(d.span.line == 8 for d in checked.diagnostics)
+
+
+def test_diagnostics_show_control_characters_escaped_and_carets_aligned() -> None:
+    """A terminal escape in a policy is shown, not obeyed; a tab is one column."""
+    checked = checked_text(HEAD + "x = \x1b[31m s\ny =\tnope\noutput x, y\n")
+    text = render_all(checked.diagnostics, {"t.policy": checked.source})
+    assert "\x1b" not in text and "\\x1b" in text
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith(("7 | ", "8 | ")):
+            caret = lines[n + 1]
+            col = caret.index("^") - len("7 | ")
+            word = "\\x1b" if line.startswith("7") else "nope"
+            assert line[len("7 | ") :][col:].startswith(word), (line, caret)

@@ -234,6 +234,19 @@ def test_reports_stay_one_printable_line(tmp_path: Path) -> None:
     assert "\\n" in texts[0] and "\\x1b" in texts[1]
 
 
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
+    """A quoted newline keeps its record on one spreadsheet row; a blank line is a row."""
+    rows = base_rows()
+    rows[0][HEADER.index("name")] = '"张\n伟"'
+    rows[2][HEADER.index("handling")] = "abc"
+    data = to_csv(HEADER, rows)
+    got = run(plan_named("A"), tmp_path / "r.csv", data)
+    assert [(e.row, e.column) for e in got.errors] == [(4, "handling")]
+    spaced = data.replace(b"\n", b"\n\n", 1)  # one blank line after the header
+    got = run(plan_named("A"), tmp_path / "s.csv", spaced)
+    assert [(e.row, e.column) for e in got.errors] == [(5, "handling")]
+
+
 # ---- through the command line -------------------------------------------------------------------
 
 

@@ -295,6 +295,33 @@ def box_has_value(box: Box, places: Sequence[Places]) -> bool:
     return all(dim_has_value(d, p) for d, p in zip(box, places, strict=True))
 
 
+_INF = Decimal("Infinity")
+
+
+def _hull(d: IntervalSet) -> tuple[Decimal, Decimal]:
+    if not d.parts:
+        return _INF, -_INF
+    lo, hi = d.parts[0].lo, d.parts[-1].hi
+    return (-_INF if lo is None else lo), (_INF if hi is None else hi)
+
+
+def may_meet(a: Box, b: Box) -> bool:
+    """False only when the boxes surely share no value: a cheap test before the exact one,
+    which keeps the pairwise overlap check of a long table fast."""
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, IntervalSet) and isinstance(y, IntervalSet):
+            (xl, xh), (yl, yh) = _hull(x), _hull(y)
+            if xh < yl or yh < xl:
+                return False
+        elif (
+            isinstance(x, LabelSet)
+            and isinstance(y, LabelSet)
+            and not (x.co or y.co or x.items & y.items)
+        ):
+            return False
+    return True
+
+
 def box_intersect(a: Box, b: Box) -> Box:
     return tuple(dim_intersect(x, y) for x, y in zip(a, b, strict=True))
 

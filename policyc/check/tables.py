@@ -25,6 +25,7 @@ from policyc.check.intervals import (
     TooComplex,
     box_has_value,
     box_intersect,
+    may_meet,
     region_minus,
     show_number,
 )
@@ -248,10 +249,12 @@ class _TableCheck:
                     "each value of a band belongs to exactly one row: remove or change this one",
                 )
                 continue
-            for other, d in kept:
-                both = _intersect(s, d)
-                if both.has_value(col.places):
-                    self._band_overlap(row, other, col, both)
+            if _intersect(s, covered).has_value(col.places):
+                # only then can a kept row share a value with this one: long bands stay linear
+                for other, d in kept:
+                    both = _intersect(s, d)
+                    if both.has_value(col.places):
+                        self._band_overlap(row, other, col, both)
             kept.append((row, s))
             covered = _union(covered, s)
         if otherwise is None:
@@ -326,6 +329,8 @@ class _TableCheck:
                 self._first_hit(row, box, kept)
             else:
                 for other, b in kept:
+                    if not may_meet(box, b):
+                        continue
                     both = box_intersect(box, b)
                     if box_has_value(both, places):
                         # the first overlap is enough to fix the row; more would be noise
