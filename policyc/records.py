@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from policyc.eval.values import RowEnv, month_ord
@@ -87,22 +88,34 @@ def cells_to_data(header: list[str], cells: list[str]) -> dict[str, str]:
     return {k: t for k, v in zip(header, cells, strict=False) if (t := v.strip())}
 
 
+# A number cell as a spreadsheet exports it: ASCII digits, an optional sign and decimals.
+# Python's Decimal would also take `8_0`, `1e3`, `１２` and `٨٠`; a staff file never means those.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+def _plain_number(v: Any) -> Any:
+    if isinstance(v, str) and not _NUMBER.fullmatch(v):
+        raise PydanticCustomError("decimal_parsing", "not a number")
+    return v
+
+
 def _percent(v: Any) -> Any:
-    if isinstance(v, str) and v.strip().endswith(("%", "％")):
-        try:
-            return Decimal(v.strip()[:-1]) / 100
-        except ArithmeticError:
-            return v
-    return v
+    """`50%` and `0.5` are the same cell."""
+    if isinstance(v, str) and v.endswith(("%", "％")):
+        _plain_number(v[:-1])
+        return Decimal(v[:-1]) / 100
+    return _plain_number(v)
 
 
-def _chinese_bool(v: Any) -> Any:
+def _true_false(v: Any) -> Any:
+    """Booleans are `true` / `false` (any case, as Excel writes them), nothing else: a `1`
+    or a `yes` in a yes/no column is more likely a misplaced cell than a meaning."""
     if isinstance(v, str):
-        return _CHINESE_BOOL.get(v.strip(), v)
+        word = v.lower()
+        if word in ("true", "false"):
+            return word == "true"
+        raise PydanticCustomError("bool_parsing", "not true or false")
     return v
-
-
-_CHINESE_BOOL = {"是": "true", "否": "false"}
 
 
 def _base_type(f: A.FieldDecl) -> Any:
@@ -119,13 +132,12 @@ def _base_type(f: A.FieldDecl) -> Any:
         high = MAX_ABS if high is None else high
         places = 0 if t.kind == "integer" and t.places is None else t.places  # whole numbers
         base = Annotated[
-            Decimal, Field(ge=low, le=high, allow_inf_nan=False, decimal_places=places)
+            Decimal,
+            Field(ge=low, le=high, allow_inf_nan=False, decimal_places=places),
+            BeforeValidator(_percent if t.kind == "percent" else _plain_number),
         ]
-        if t.kind == "percent":
-            base = Annotated[base, BeforeValidator(_percent)]
     elif t.kind == "bool":
-        # pydantic's own parsing (true/false, yes/no, 1/0), and the 是/否 of a Chinese sheet
-        base = Annotated[bool, BeforeValidator(_chinese_bool)]
+        base = Annotated[bool, BeforeValidator(_true_false)]
     elif t.kind == "month":
         base = Annotated[str, Field(pattern=MONTH_RE)]
     elif t.kind == "date":

@@ -24,6 +24,9 @@ MAX_POLICY_CHARS = 200_000
 # argument adds one or more). The bundled policies need at most 13; the limit keeps every
 # later, recursive stage (lowering, checks, compiled closures) far from Python's stack limit.
 MAX_NESTING = 100
+# Syntax errors reported per policy: each one costs a whole parse, and after a few dozen
+# the author has enough to fix.
+MAX_SYNTAX_ERRORS = 50
 
 
 class PolicyIndenter(Indenter):
@@ -128,6 +131,18 @@ _TOKEN_WORDS = {
     "CMP_OP": "a comparison",
     "BOUND_OP": "a bound such as `>= 70`",
     "$END": "the end of the file",
+    "LT": "`<`",
+    "QMARK": "`?`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "TIMES": "`*`",
+    "DIVIDE": "`/`",
+    "BAR": "`|`",
+    "DOT": "`.`",
+    "__ANON_0": "`..`",
+    "MONTH": "a month such as `2021-03`",
+    "HIT": "`first` or `unique`",
+    "ORDER": "`asc` or `desc`",
 }
 
 
@@ -174,40 +189,94 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
             )
         ]
     text = source.text if source.text.endswith("\n") else source.text + "\n"
-    diags: list[Diagnostic] = []
-
-    def on_error(e: UnexpectedInput) -> bool:
-        diags.append(_syntax_diagnostic(source, e))
-        return len(diags) < 50 and isinstance(e, UnexpectedToken) and e.token.type != "$END"
-
     try:
         tree = parser().parse(text)
-        deep = _too_deep(source, tree)
-        return (None, [deep]) if deep else (tree, [])
-    except LarkError as e:
-        first = e  # reported as is when the recovering parse below finds nothing
-    try:
-        parser().parse(text, on_error=on_error)
-    except LarkError as e:
-        if isinstance(e, UnexpectedInput) and not diags:
-            diags.append(_syntax_diagnostic(source, e))
-        elif isinstance(e, BadDedent):
-            diags.append(e.diagnostic(source))
-        elif not diags:
-            diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
-    except RecursionError:
-        diags.append(error("E0004", "expression nested too deeply", source.span(0, 1)))
-    except AssertionError:
-        pass  # Lark's Indenter asserts on a `)` it meets while recovering: stop there
-    if not diags and isinstance(first, UnexpectedInput | BadDedent):
-        diags.append(
-            first.diagnostic(source)
-            if isinstance(first, BadDedent)
-            else _syntax_diagnostic(source, first)
-        )
-    if not diags:
+    except (LarkError, AssertionError, RecursionError):
+        diags = _recovering_parse(source, text)
+        return None, [_wide_hint(source, d) for d in _dedupe_lines(diags)]
+    deep = _too_deep(source, tree)
+    return (None, [deep]) if deep else (tree, [])
+
+
+def _recovering_parse(source: SourceFile, text: str) -> list[Diagnostic]:
+    """Report a syntax error, blank out the statement line it sits on (and the block under
+    it), and parse again, until the rest parses. Blanking keeps every offset, so each later
+    error is located in the original text, and no error is an echo of an earlier one."""
+    lines = text.split("\n")
+    diags: list[Diagnostic] = []
+    rounds = MAX_SYNTAX_ERRORS if len(text) < 20_000 else 10  # each round is a whole parse
+    for _ in range(rounds):
+        try:
+            parser().parse("\n".join(lines))
+            break
+        except BadDedent as e:
+            d = e.diagnostic(source)
+            blame, run = d.span.line, False
+        except UnexpectedInput as e:
+            d = _syntax_diagnostic(source, e)
+            blame, run = _blame(source, e, d)
+        except RecursionError:
+            d = error("E0004", "expression nested too deeply", source.span(0, 1))
+            blame, run = 0, False
+        except (LarkError, AssertionError):  # Lark's Indenter asserts on some stray `)`
+            d = error("E0001", "the policy could not be read", source.span(0, 1))
+            blame, run = 0, False
+        diags.append(d)
+        if blame < 1 or not _blank_unit(lines, blame - 1, run):
+            break  # the end of the file, or nothing left to take away
+    if not diags:  # the full parse failed but every recovery parse passed: say so plainly
         diags.append(error("E0001", "the policy could not be read", source.span(0, 1)))
-    return None, [_wide_hint(source, d) for d in _dedupe_lines(diags)]
+    return diags
+
+
+def _blame(source: SourceFile, e: UnexpectedInput, d: Diagnostic) -> tuple[int, bool]:
+    """The line to take away after this error (0: stop), and whether it starts an indented
+    run (every following line as deep or deeper goes with it)."""
+    if not isinstance(e, UnexpectedToken):
+        return d.span.line, False
+    tok = e.token
+    if tok.type == "$END":
+        return 0, False
+    if tok.type == "_INDENT":
+        return d.span.line, True
+    if tok.type == "_DEDENT" and tok.start_pos is not None:
+        return source.span(tok.start_pos, tok.start_pos).line, False  # the unfinished line
+    return d.span.line, False
+
+
+def _indent(line: str) -> int | None:
+    """The indentation of a line that holds a statement; None for blank and comment lines."""
+    body = line.lstrip(" \t")
+    if not body.strip() or body.startswith("#"):
+        return None
+    return len(line) - len(body)
+
+
+def _blank_unit(lines: list[str], i: int, run: bool) -> bool:
+    """Blank line `i` and the block under it (with `run`, also its deeper-or-equal
+    siblings after it); a line that was its block's only line takes its heading along.
+    False when the line is already blank, so recovery cannot loop."""
+    own = _indent(lines[i]) if i < len(lines) else None
+    if own is None:
+        return False
+    j = i + 1
+    while j < len(lines):
+        ind = _indent(lines[j])
+        if ind is not None and (ind < own or (ind == own and not run)):
+            break
+        j += 1
+    prev = next((k for k in range(i - 1, -1, -1) if _indent(lines[k]) is not None), None)
+    after = next(
+        (_indent(lines[k]) for k in range(j, len(lines)) if _indent(lines[k]) is not None), None
+    )
+    for k in range(i, j):
+        lines[k] = " " * len(lines[k])
+    if prev is None:
+        return True
+    heading = _indent(lines[prev])
+    if heading is not None and heading < own and (after is None or after < own):
+        _blank_unit(lines, prev, False)  # an empty block is an error of its own: not news
+    return True
 
 
 def _wide_hint(source: SourceFile, d: Diagnostic) -> Diagnostic:
