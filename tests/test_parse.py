@@ -70,6 +70,34 @@ def test_every_broken_line_is_reported_once() -> None:
     assert 8 not in lines
 
 
+def test_independent_mistakes_in_the_contract_a_policy_give_one_report_each() -> None:
+    """A typo inside a block is set aside with its line: nothing after it is an echo."""
+    lines = POLICY_A.read_text(encoding="utf-8").split("\n")
+    broken = {}
+    for n, line in enumerate(lines):
+        if line.startswith("  role ") and "one of" in line:
+            lines[n], broken[n + 1] = line.replace("one of", "one off"), "customer_rep"
+        elif line.startswith("  tech_support  :") and "<" in line:
+            lines[n], broken[n + 1] = line.replace(" < ", " ", 1), '"技术支持-高级"'
+        elif line.startswith("  auditor       : weighted"):
+            lines[n], broken[n + 1] = line.replace("weighted", "weigted"), "quality"
+    assert len(broken) == 3
+    _tree, diags = _parse("\n".join(lines))
+    assert [(d[1], d[3]) for d in diags] == [(n, f"unexpected `{w}`") for n, w in broken.items()]
+
+
+def test_a_broken_only_line_of_a_block_takes_its_header_along() -> None:
+    text = HEAD.replace("  s : score?\n", "") + "x = band period\n  above 80 -> -> a\noutput x\n"
+    text = text.replace("record\n  employee_id : id\n  period : month\n", "record\n  e : : id\n")
+    _tree, diags = _parse(text)
+    assert [d[1] for d in diags] == [3, 6]
+
+
+def test_a_wrongly_indented_run_is_one_report() -> None:
+    _tree, diags = _parse(HEAD + "x = 1\n  y = 2\n  z = 3\n    w = 4\noutput x\n")
+    assert [(d[1], d[3]) for d in diags] == [(8, "unexpected indentation")]
+
+
 def test_policy_ending_early_is_located_at_the_last_character() -> None:
     text = HEAD + "x = max(s, 1"
     _tree, diags = _parse(text)
