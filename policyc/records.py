@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired
 
@@ -134,8 +135,9 @@ def _base_type(f: A.FieldDecl) -> Any:
         base = Annotated[
             Decimal,
             Field(ge=low, le=high, allow_inf_nan=False, decimal_places=places),
-            BeforeValidator(_percent if t.kind == "percent" else _plain_number),
         ]
+        if t.kind == "percent":  # other number cells are screened per row (_odd_cells)
+            base = Annotated[base, BeforeValidator(_percent)]
     elif t.kind == "bool":
         base = Annotated[bool, BeforeValidator(_true_false)]
     elif t.kind == "month":
@@ -202,13 +204,17 @@ class RecordSchema:
         return list(map(got.get, fields))
 
 
+def _shown(text: str) -> str:
+    return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+
+
 def _message(err: Any, model: Model) -> str:
     kind = err["type"]
     value = err.get("input")
     name = str(err["loc"][0]) if err["loc"] else ""
     f = model.fields.get(name)
     text = str(value)
-    shown = f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+    shown = _shown(text)
     ctx = err.get("ctx") or {}
     if kind == "missing" or (value is None and kind.endswith(("_type", "parsing"))):
         return "is blank, and the policy needs a value"
@@ -294,6 +300,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
             )
     missing = [f for f, d in model.fields.items() if not d.optional and f not in header]
     schema = RecordSchema(model)
+    numeric = [f for f in header if (d := model.fields.get(f)) and d.type.kind in NUMERIC]
     id_field, period_field = model.id_field, model.period_field
     out: list[RowEnv] = []
     claimed: dict[tuple[str, ...], list[int]] = {}  # keys that rejected rows still name
@@ -320,25 +327,11 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
                 errors.append(RecordError(name, line, col, "column is missing from the file"))
             continue
         data = cells_to_data(header, cells)
-        bad = [k for k, v in data.items() if _has_surrogate(v)] if undecodable else None
-        if bad:
-            for k in bad:
-                errors.append(RecordError(name, line, k, "cell is not valid UTF-8 text"))
-            _claim(claimed, data, id_field, period_field, line)
-            continue
-        try:
-            try:
-                got = schema.validate(data)
-            except ValidationError:
-                # a cell of spaces is blank too; checked only when a row fails, to stay fast
-                spaced = {k: v for k, v in data.items() if not v.isspace()}
-                if spaced == data:
-                    raise
-                got = schema.validate(spaced)
-        except ValidationError as e:
-            for err in e.errors(include_url=False):
-                col = str(err["loc"][0]) if err["loc"] else "-"
-                errors.append(RecordError(name, line, col, _message(err, model)))
+        odd = _odd_cells(data, numeric, undecodable)
+        got = None if odd else _validate(schema, data)
+        if not isinstance(got, dict):
+            for col, message in _row_errors(schema, data, odd, got, model):
+                errors.append(RecordError(name, line, col, message))
             _claim(claimed, data, id_field, period_field, line)
             continue
         values = schema.values(got, fields)
@@ -349,6 +342,58 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
         out.append(env)
     out = _drop_duplicates(name, out, errors, period_field, claimed)
     return Loaded(out, errors, warnings, total)
+
+
+# Characters a number cell never holds; one search over a row's number cells joined keeps
+# the common, clean row at one regex call (Decimal alone would take `8_0`, `1e3`, `１２`).
+_NOT_NUMBER = re.compile(r"[^0-9.+\-%％]")
+
+
+def _odd_cells(data: dict[str, str], numeric: list[str], undecodable: bool) -> dict[str, str]:
+    """Cells rejected before validation: undecodable bytes, numbers Decimal would misread."""
+    odd = {}
+    if undecodable:
+        odd = {k: "cell is not valid UTF-8 text" for k, v in data.items() if _has_surrogate(v)}
+    if numeric and _NOT_NUMBER.search("".join(map(data.get, numeric, repeat("")))):
+        for k in numeric:
+            v = data.get(k)
+            if v is not None and k not in odd and not _NUMBER.fullmatch(v.rstrip("%％")):
+                odd[k] = f"{_shown(v)} is not a number"
+    return odd
+
+
+def _validate(schema: RecordSchema, data: dict[str, str]) -> dict[str, Any] | ValidationError:
+    try:
+        return schema.validate(data)
+    except ValidationError as e:
+        # a cell of spaces is blank too; checked only when a row fails, to stay fast
+        spaced = {k: v for k, v in data.items() if not v.isspace()}
+        if spaced == data:
+            return e
+        try:
+            return schema.validate(spaced)
+        except ValidationError as e2:
+            return e2
+
+
+def _row_errors(
+    schema: RecordSchema,
+    data: dict[str, str],
+    odd: dict[str, str],
+    failed: ValidationError | None,
+    model: Model,
+) -> list[tuple[str, str]]:
+    """(column, message) for every bad cell of a rejected row: the odd cells, then what
+    validating the rest finds."""
+    out = list(odd.items())
+    if failed is None:
+        rest = _validate(schema, {k: v for k, v in data.items() if k not in odd})
+        failed = rest if isinstance(rest, ValidationError) else None
+    for err in failed.errors(include_url=False) if failed is not None else []:
+        col = str(err["loc"][0]) if err["loc"] else "-"
+        if col not in odd:
+            out.append((col, _message(err, model)))
+    return out
 
 
 def _claim(
