@@ -12,7 +12,7 @@ from pathlib import Path
 from policyc.check import check_model
 from policyc.compile import Plan, compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
-from policyc.eval.engine import Outcome, RowError, run
+from policyc.eval.engine import Outcome, RowError, label_errors, run
 from policyc.model import Model, build_model
 from policyc.records import Loaded, RecordError, load_csv
 from policyc.source import SourceFile
@@ -84,6 +84,7 @@ def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None)
     try:
         loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
         outcome = run(plan, loaded.rows, trace_ids)
+        outcome.errors.extend(label_errors(plan, loaded.dropped))
     finally:
         gc.freeze()  # what exists now lives to the end: later collections skip it
         if paused:

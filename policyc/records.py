@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
 from pathlib import Path
@@ -63,6 +63,7 @@ class Loaded:
     errors: list[RecordError]
     warnings: list[RecordError]
     total: int  # data rows read
+    dropped: list[RowEnv] = field(default_factory=list)  # valid rows left out as duplicates
 
 
 def _blank_to_none(v: Any) -> Any:
@@ -340,8 +341,12 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
         period = got.get(period_field) if period_field else None
         env = RowEnv(values, (key, period or ""), month_ord(period) if period else 0, line)
         out.append(env)
-    out = _drop_duplicates(name, out, errors, period_field, claimed)
-    return Loaded(out, errors, warnings, total)
+    kept = _drop_duplicates(name, out, errors, period_field, claimed)
+    dropped = []
+    if len(kept) < len(out):
+        kept_ids = {id(r) for r in kept}
+        dropped = [r for r in out if id(r) not in kept_ids]
+    return Loaded(kept, errors, warnings, total, dropped)
 
 
 # Characters a number cell never holds; one search over a row's number cells joined keeps

@@ -63,9 +63,37 @@ def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> O
                     del r.emp[r.ord]
                     _forget(state_last, r)
                 period_rows = [r for r in period_rows if not r.failed]
+    errors.extend(_more_about_failed(plan, [r for r in rows if r.failed], errors))
     done = [r for r in rows if not r.failed]
     done.sort(key=lambda r: (r.key, r.ord))
     return Outcome(done, errors)
+
+
+def label_errors(plan: Plan, rows: list[RowEnv]) -> list[RowError]:
+    """A state's starting label that is on no ladder for its row, for rows that never run
+    (a duplicate): the record's other problems are reported with its first one."""
+    out = []
+    for step in plan.steps:
+        if not isinstance(step, StateStep) or step.ladder is None:
+            continue
+        if step.start_column not in plan.field_names:
+            continue  # a computed start is not a record cell
+        slot = plan.field_names.index(step.start_column)  # the cell, not the state's own slot
+        for r in rows:
+            given, ladder = r.v[slot], step.ladder.for_row(r)
+            if given is not None and ladder is not None and given not in ladder:
+                message = f"`{given}` is not on the ladder for this row ({' < '.join(ladder)})"
+                out.append(RowError(r.line, step.start_column, message))
+    return out
+
+
+def _more_about_failed(plan: Plan, failed: list[RowEnv], errors: list[RowError]) -> list[RowError]:
+    """A row that failed on one rule may also hold a label off its ladder, which the state
+    step never got to see: report it too, so one pass finds every problem of the row."""
+    if not failed:
+        return []
+    seen = {(e.line, e.column) for e in errors}
+    return [e for e in label_errors(plan, failed) if (e.line, e.column) not in seen]
 
 
 def _forget(state_last: dict[str, dict[str, RowEnv]], r: RowEnv) -> None:
