@@ -39,6 +39,17 @@ POLICY_A_REL = "policies/cs_levels_2021.policy"
 EXAMPLE_A = ROOT / "examples" / "cs_levels_2021" / "records.csv"
 EXAMPLE_A_REL = "examples/cs_levels_2021/records.csv"
 ACCEPTANCE_A = TESTS / "acceptance" / "cs_levels_2021"
+POLICY_A_2022_REL = "policies/cs_levels_2022.policy"
+# contract A's outputs, in the policy's order (seed-policies.md)
+OUTPUTS_A = (
+    "score",
+    "review",
+    "window_average",
+    "action",
+    "level",
+    "probation",
+    "dismissal_candidate",
+)
 GOLDEN = TESTS / "golden"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 

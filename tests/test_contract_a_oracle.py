@@ -34,7 +34,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, Result, errors_of, evaluate_plan, run_cli
+from conftest import (
+    OUTPUTS_A,
+    POLICY_A_2022_REL,
+    POLICY_A_REL,
+    ROOT,
+    Result,
+    errors_of,
+    evaluate_plan,
+    run_cli,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,17 +52,9 @@ from policyc.diff_render import records_json
 from policyc.diff_rules import Version, version_of
 from policyc.pipeline import check_file
 
-OLD_REL = "policies/cs_levels_2021.policy"
-NEW_REL = "policies/cs_levels_2022.policy"
-OUTPUTS = (
-    "score",
-    "review",
-    "window_average",
-    "action",
-    "level",
-    "probation",
-    "dismissal_candidate",
-)
+OLD_REL = POLICY_A_REL
+NEW_REL = POLICY_A_2022_REL
+OUTPUTS = OUTPUTS_A
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 # ---- the oracle -----------------------------------------------------------------------------

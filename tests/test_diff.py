@@ -18,7 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_A, EXAMPLE_A_REL, GOLDEN, ROOT, UPDATE_GOLDEN, csv_text, run_cli
+from conftest import (
+    EXAMPLE_A,
+    EXAMPLE_A_REL,
+    GOLDEN,
+    OUTPUTS_A,
+    POLICY_A_2022_REL,
+    POLICY_A_REL,
+    ROOT,
+    UPDATE_GOLDEN,
+    csv_text,
+    run_cli,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,17 +40,9 @@ from policyc.diff_rules import Version, diff_rules, version_of
 from policyc.pipeline import check_file, check_source
 from policyc.source import SourceFile
 
-OLD_REL = "policies/cs_levels_2021.policy"
-NEW_REL = "policies/cs_levels_2022.policy"
-OUTPUTS = (
-    "score",
-    "review",
-    "window_average",
-    "action",
-    "level",
-    "probation",
-    "dismissal_candidate",
-)
+OLD_REL = POLICY_A_REL
+NEW_REL = POLICY_A_2022_REL
+OUTPUTS = OUTPUTS_A
 
 _VERSIONS: dict[str, Version] = {}
 

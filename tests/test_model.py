@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import POLICY_A
+from conftest import OUTPUTS_A, POLICY_A
 
 from policyc.model import Model, build_model, dependencies, names_in, topo_order
 from policyc.pipeline import check_file
@@ -46,15 +46,7 @@ def test_contract_a_symbol_table() -> None:
     assert set(m.states) == {"level"}
     assert set(m.overrides) == {"action"}
     assert m.overrides["action"].reason_field == "review_reason"
-    assert [o.name for o in m.outputs] == [
-        "score",
-        "review",
-        "window_average",
-        "action",
-        "level",
-        "probation",
-        "dismissal_candidate",
-    ]
+    assert tuple(o.name for o in m.outputs) == OUTPUTS_A
     assert len(m.examples) >= 2
     assert m.examples[0].title == "a steady rep stays"
     # `level` is both a record field (the starting level) and a state
