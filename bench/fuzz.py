@@ -459,7 +459,10 @@ def hostile_records(model: Model, good: Records, rng: random.Random) -> Hostile:
     if rng.random() < 0.15 and rec.rows:
         last = data.rstrip(b"\r\n").rfind(b"\n") + 1
         data = data[: rng.randint(last, len(data))]
-        out.touched.add(rec.employees[-1])
+        # the last line with text: a row cut down to no cells is a blank line, not a row
+        last_row = max(i for i, cells in enumerate([[], *rec.rows]) if "".join(cells).strip())
+        if last_row:
+            out.touched.add(rec.employees[last_row - 1])
         out.notes.append("last line truncated")
     out.data = data
     return out
