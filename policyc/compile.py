@@ -4,7 +4,10 @@ The plan is a list of steps in dependency order. A row step computes one value f
 row of a period; a group step (rank, cohort aggregates) computes one value for every row
 of a period at once; a state step carries a value from the employee's previous row.
 Closures emit trace events only when the row carries a trace list (`explain`), so plain
-evaluation never builds them.
+evaluation never builds them. Each row step is compiled twice: `fn`, specialised for speed,
+and `traced`, run only on rows being explained, which also records how arithmetic was worked
+out, which branch of an `if` was taken and how a value was rounded (`Worked`, `Branch`,
+`Rounded`); keeping those out of `fn` keeps plain evaluation as fast as it was.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from typing import Any
 from policyc.eval import trace as T
 from policyc.eval.values import ROUNDING_MODES, RowEnv, RowFailure, ord_month
 from policyc.lift import lift
-from policyc.model import Model, topo_order
+from policyc.model import Model, dependencies, names_in, topo_order
 from policyc.source import Span
 from policyc.syntax import ast as A
+from policyc.syntax.lower import implicit_condition
 
 Fn = Callable[[RowEnv], Any]
 ZERO = Decimal(0)
@@ -56,6 +60,8 @@ class RowStep:
     span: Span
     override: tuple[int, int | None, str | None, Span] | None = None  # field, reason, text
     hidden: bool = False
+    traced: Fn | None = None  # `fn` recording how it was worked out, for explained rows
+    owner: str | None = None  # a hidden step: the definition that reads it this month
 
 
 @dataclass
@@ -69,6 +75,7 @@ class GroupStep:
     per: int | None
     per_name: str | None
     span: Span
+    owner: str | None = None  # the definition that reads it
 
 
 @dataclass
@@ -102,14 +109,61 @@ def _text(span: Span, text: str) -> str:
     return text[span.start : span.end]
 
 
+_UNREAD = object()  # an operand that was not evaluated (the other side of `and` decided)
+# what stays inside one traced expression: the nodes between its operands
+_ARITH_OPS = (A.BinOp, A.Neg)
+_COND_OPS = (A.BinOp, A.Neg, A.Compare, A.Is, A.In, A.And, A.Or, A.Not)
+
+
+class _Capture:
+    """The operands of one traced expression, filled in each time it is evaluated."""
+
+    __slots__ = ("kind", "percent", "spans", "values")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # arith: an arithmetic expression; cond: the condition of an `if`
+        self.spans: list[Span] = []
+        self.percent: list[bool] = []
+        self.values: list[Any] = []
+
+    def start(self) -> None:
+        self.values = [_UNREAD] * len(self.spans)
+
+    def operands(self) -> tuple[T.Operand, ...]:
+        return tuple(
+            T.Operand(s, v, p)
+            for s, v, p in zip(self.spans, self.values, self.percent, strict=True)
+            if v is not _UNREAD
+        )
+
+
 class Compiler:
-    def __init__(self, model: Model, slots: dict[str, int], source_text: str) -> None:
+    def __init__(
+        self, model: Model, slots: dict[str, int], source_text: str, tracing: bool = False
+    ) -> None:
         self.m = model
         self.slots = slots
         self.field_slots = {n: i for i, n in enumerate(model.fields)}
         self.text = source_text
         self.windows = {n: self._window(w) for n, w in model.windows.items()}
         self.ladders = {n: self._ladder(lad) for n, lad in model.ladders.items()}
+        self.tracing = tracing  # compiling `traced` closures: see the module's docstring
+        self.defining = ""  # the definition being compiled, for messages
+        self._cap: _Capture | None = None
+        self._quiet = 0  # inside a part evaluated more than once per row: record nothing new
+
+    @property
+    def recording(self) -> bool:
+        """Whether closures compiled now record `Worked`, `Branch` and `Rounded` events."""
+        return self.tracing and not self._quiet
+
+    def quietly(self, e: A.Expr, scope: dict[str, Fn]) -> Fn:
+        """`e` compiled for a place evaluated more than once per row (a table bound)."""
+        self._quiet += 1
+        try:
+            return self.expr(e, scope)
+        finally:
+            self._quiet -= 1
 
     # -- declarations -------------------------------------------------------------
     def _window(self, w: A.WindowDecl) -> WindowInfo:
@@ -146,12 +200,125 @@ class Compiler:
     # -- expressions ----------------------------------------------------------------
     def expr(self, e: A.Expr, scope: dict[str, Fn] | None = None) -> Fn:
         scope = scope or {}
+        if self.tracing:
+            return self._traced(e, scope)
         method = getattr(self, "x_" + type(e).__name__)
         fn: Fn = method(e, scope)
         return fn
 
+    # -- traced closures: how a value was worked out -----------------------------------
+    def _traced(self, e: A.Expr, scope: dict[str, Fn]) -> Fn:
+        method = getattr(self, "x_" + type(e).__name__)
+        cap = self._cap
+        if cap is not None:  # inside a traced expression: operators stay, operands are read
+            if self._literal(e, scope):
+                return method(e, scope)  # type: ignore[no-any-return]
+            if isinstance(e, _ARITH_OPS if cap.kind == "arith" else _COND_OPS):
+                fn = method(e, scope)
+                if isinstance(e, A.Compare):
+                    self._mark_percent(cap, e)
+                return fn  # type: ignore[no-any-return]
+            return self._operand(cap, e, scope)
+        if self._quiet == 0 and isinstance(e, A.BinOp):
+            return self._worked(e, scope, "arith")
+        if self._quiet == 0 and isinstance(e, _COND_OPS):
+            return self._worked(e, scope, "cond")
+        if self._quiet == 0 and isinstance(e, A.If):
+            return self._branch(e, scope)
+        return method(e, scope)  # type: ignore[no-any-return]
+
+    def _literal(self, e: A.Expr, scope: dict[str, Fn]) -> bool:
+        if isinstance(e, A.Num | A.Str | A.Bool | A.NoneLit):
+            return True
+        return (
+            isinstance(e, A.Name)
+            and e.name not in scope
+            and (e.name not in self.slots or e.name in self.m.windows)
+        )
+
+    def _operand(self, cap: _Capture, e: A.Expr, scope: dict[str, Fn]) -> Fn:
+        """An operand of a traced expression: its value is kept as it is read."""
+        self._cap = None  # an expression inside it (a call's argument) is traced on its own
+        try:
+            f = self._traced(e, scope)
+        finally:
+            self._cap = cap
+        i = len(cap.spans)
+        cap.spans.append(e.span)
+        cap.percent.append(False)
+
+        def operand(r: RowEnv) -> Any:
+            v = cap.values[i] = f(r)
+            return v
+
+        return operand
+
+    @staticmethod
+    def _mark_percent(cap: _Capture, e: A.Compare) -> None:
+        """`x >= 120%`: x is shown as a percentage too, as the bound is written."""
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            if isinstance(other, A.Num) and other.percent:
+                for i, span in enumerate(cap.spans):
+                    if span == side.span:
+                        cap.percent[i] = True
+
+    def _worked(self, e: A.Expr, scope: dict[str, Fn], kind: str) -> Fn:
+        """Arithmetic (`Worked`) or a yes/no expression (`Condition`) with its operands."""
+        cap = _Capture(kind)
+        self._cap = cap
+        try:
+            f: Fn = getattr(self, "x_" + type(e).__name__)(e, scope)
+        finally:
+            self._cap = None
+        span = e.span
+        event = T.Worked if kind == "arith" else T.Condition
+
+        def worked(r: RowEnv) -> Any:
+            cap.start()
+            v = f(r)
+            if r.trace is not None:
+                r.trace.append(event(cap.operands(), v, span))
+            return v
+
+        return worked
+
+    def _branch(self, e: A.If, scope: dict[str, Fn]) -> Fn:
+        cap = _Capture("cond")
+        self._cap = cap
+        try:
+            c = self.expr(e.cond, scope)
+        finally:
+            self._cap = None
+        t, o = self.expr(e.then, scope), self.expr(e.otherwise, scope)
+        cond, then, otherwise, span = e.cond.span, e.then.span, e.otherwise.span, e.span
+
+        def branch(r: RowEnv) -> Any:
+            cap.start()
+            held = c(r)
+            trace = r.trace
+            if trace is None:
+                return t(r) if held else o(r)
+            operands = cap.operands()
+            at = len(trace)
+            trace.append(None)  # the decision reads before what the branch taken records
+            try:
+                v = t(r) if held else o(r)
+            except BaseException:
+                del trace[at]
+                raise
+            taken, where = ("then", then) if held else ("else", otherwise)
+            trace[at] = T.Branch(operands, cond, held, taken, where, v, span)
+            return v
+
+        return branch
+
+    # -- expressions, continued -----------------------------------------------------------
     def slot_of(self, e: A.Expr, scope: dict[str, Fn]) -> int | None:
-        """The slot a plain name reads, so hot closures can index the row directly."""
+        """The slot a plain name reads, so hot closures can index the row directly.
+
+        Never when tracing: a traced operand must go through its closure to be seen."""
+        if self.tracing:
+            return None
         if isinstance(e, A.Name) and e.name not in scope and e.name not in self.m.windows:
             return self.slots.get(e.name)
         if isinstance(e, A.FieldRef):
@@ -295,6 +462,11 @@ class Compiler:
             name = t.value.name if isinstance(t.value, A.Name) else _text(t.value.span, self.text)
             terms.append((self.expr(t.value, scope), t.weight, name))
         span = e.span
+        defining = self.defining
+
+        def blank(name: str, pct: Decimal) -> str:
+            return f"`{name}` is blank, but it weighs {pct}% in this row's `{defining}`"
+
         slots = [self.slot_of(t.value, scope) for t in e.terms]
         if all(k is not None for k in slots):
             fast = [
@@ -307,9 +479,7 @@ class Compiler:
                 for k, pct, name in fast:
                     x = v[k]
                     if x is None:
-                        raise RowFailure(
-                            name, f"`{name}` is blank, but it weighs {pct}% in this row's score"
-                        )
+                        raise RowFailure(name, blank(name, pct))
                     total += x * pct
                 total = total / HUNDRED
                 if r.trace is not None:
@@ -319,20 +489,41 @@ class Compiler:
 
             return weighted_fields
 
+        if self.tracing:
+            return self._weighted_traced(terms, blank, span)
+
         def weighted(r: RowEnv) -> Any:
             # sum of value x percent, divided by 100 once: exact, and no trailing zeros
             total = ZERO
             for f, pct, name in terms:
                 v = f(r)
                 if v is None:
-                    raise RowFailure(
-                        name, f"`{name}` is blank, but it weighs {pct}% in this row's score"
-                    )
+                    raise RowFailure(name, blank(name, pct))
                 total += v * pct
             total = total / HUNDRED
             if r.trace is not None:
                 parts = tuple((n, f(r), p) for f, p, n in terms)
                 r.trace.append(T.WeightedSum(parts, total, span))
+            return total
+
+        return weighted
+
+    @staticmethod
+    def _weighted_traced(
+        terms: list[tuple[Fn, Decimal, str]], blank: Callable[[str, Decimal], str], span: Span
+    ) -> Fn:
+        def weighted(r: RowEnv) -> Any:
+            total = ZERO
+            seen = []  # each term read once: reading it again would record its events twice
+            for f, pct, name in terms:
+                v = f(r)
+                if v is None:
+                    raise RowFailure(name, blank(name, pct))
+                total += v * pct
+                seen.append((name, v, pct))
+            total = total / HUNDRED
+            if r.trace is not None:
+                r.trace.append(T.WeightedSum(tuple(seen), total, span))
             return total
 
         return weighted
@@ -392,8 +583,11 @@ def compile_plan(model: Model, source_text: str) -> Plan:
         value_slots[n] = next_slot
         next_slot += 1
     comp = Compiler(lifted, value_slots, source_text)
+    traced = Compiler(lifted, value_slots, source_text, tracing=True)
+    owners = _owners(lifted, order, hidden)
     steps: list[Step] = []
     for n in order:
+        comp.defining = traced.defining = owners.get(n) or _reader(lifted, n) or n
         if n in lifted.states:
             steps.append(_state_step(comp, lifted.states[n], value_slots[n], field_slots))
             continue
@@ -402,8 +596,10 @@ def compile_plan(model: Model, source_text: str) -> Plan:
             d.body.func == "rank" or isinstance(d.body.clause, A.Among)
         ):
             steps.append(_group_step(comp, n, d.body, value_slots[n]))
+            steps[-1].owner = owners.get(n)  # type: ignore[union-attr]
             continue
-        step = RowStep(n, value_slots[n], comp.expr(d.body), d.span, hidden=n.startswith("_"))
+        step = RowStep(n, value_slots[n], comp.expr(d.body), d.span, hidden=n in owners)
+        step.traced, step.owner = traced.expr(d.body), owners.get(n)
         ov = lifted.overrides.get(n)
         if ov is not None and ov.field in field_slots:
             reason = field_slots.get(ov.reason_field) if ov.reason_field else None
@@ -411,6 +607,33 @@ def compile_plan(model: Model, source_text: str) -> Plan:
         steps.append(step)
     outputs = [(o.name, value_slots[o.name]) for o in lifted.outputs if o.name in value_slots]
     return Plan(lifted, value_slots, next_slot, field_names, steps, outputs, hidden, source_text)
+
+
+def _owners(m: Model, order: list[str], hidden: dict[str, A.Expr]) -> dict[str, str | None]:
+    """Each hidden step (`_...`) -> the definition or state that reads it in the same month,
+    through other hidden steps; None when it is read only from other months (`previous`)."""
+    is_hidden = {n for n in hidden if n.startswith("_")}
+    owners: dict[str, str | None] = dict.fromkeys(is_hidden)
+    for n in order:
+        if n in is_hidden:
+            continue
+        todo = [d for d in dependencies(m, n) if d in is_hidden]
+        while todo:
+            h = todo.pop()
+            if owners[h] is None:
+                owners[h] = n
+                todo.extend(d for d in dependencies(m, h) if d in is_hidden)
+    return owners
+
+
+def _reader(m: Model, name: str) -> str | None:
+    """A definition that reads `name` in any way (`previous(x * 2)` reads `x * 2`)."""
+    if not name.startswith("_"):
+        return None
+    for n, d in m.defs.items():
+        if any(x.name == name for x in names_in(d.body)):
+            return _reader(m, n) or n
+    return None
 
 
 def _state_step(
@@ -429,7 +652,9 @@ def _state_step(
 def _group_step(comp: Compiler, name: str, call: A.Call, slot: int) -> GroupStep:
     clause = call.clause if isinstance(call.clause, A.Among) else None
     cond = comp.expr(clause.cond) if clause else (lambda r: True)
-    cond_text = _text(clause.cond.span, comp.text) if clause else "everyone"
+    # `per team` alone is lowered as `among true per team`: nobody wrote that condition
+    written = clause is not None and not implicit_condition(clause)
+    cond_text = _text(clause.cond.span, comp.text) if clause and written else "everyone"
     per = clause.per if clause else None
     keys = [
         (

@@ -40,8 +40,42 @@ def warning(code: str, message: str, span: Span, help: str | None = None) -> Dia
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A `did you mean` hint for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    close = closest_name(name, candidates)
+    return f"did you mean `{close}`?" if close else None
+
+
+def closest_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `name` is most likely a misspelling of, or None when nothing is close.
+
+    Similarity (difflib's ratio) finds most typos, but one wrong character in a 2-character
+    name (`质里` for `质量`, the commonest shape of a Chinese name) is only 50% similar; for
+    names of 2 or 3 characters, one character replaced, added, dropped or swapped with its
+    neighbour is also close. Two 2-character names with no character in common stay apart.
+    """
+    pool = sorted(set(candidates) - {name})
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not close and 2 <= len(name) <= SHORT_NAME:
+        close = [c for c in pool if 2 <= len(c) <= SHORT_NAME + 1 and _one_edit(name, c)][:1]
+    return close[0] if close else None
+
+
+SHORT_NAME = 3  # up to this length one character is a large share of a name: judge by edits too
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when `b` is `a` with one character replaced, added, dropped or swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        if len(diff) != 2:
+            return False
+        i, j = diff
+        return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

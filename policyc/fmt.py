@@ -12,10 +12,7 @@ a trailing comment at the end of its line.
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -617,20 +614,6 @@ def read_policy(path: Path) -> SourceFile:
     except UnicodeDecodeError as e:
         raise FormatError(f"not UTF-8 text (byte {e.start})") from e
     return SourceFile.of(str(path), text)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` by a temporary file written beside it, keeping its permissions."""
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def find_policy_files(paths: Sequence[str | Path]) -> list[Path]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from policyc.source import display_width
 from policyc.syntax import ast as A
+from policyc.syntax.lower import implicit_condition
 from policyc.syntax.parse import parser
 
 INDENT = 2
@@ -160,6 +161,8 @@ def _call(e: A.Call) -> str:
 def _clause(c: A.Over | A.Among) -> str:
     if isinstance(c, A.Among):
         per = f" per {c.per}" if c.per else ""
+        if implicit_condition(c):  # written `per F` alone: keep it so
+            return per.lstrip()
         return f"among {expr_text(c.cond, P_OR)}{per}"
     if c.window is not None:
         text = f"over {c.window}"

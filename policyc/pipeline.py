@@ -14,7 +14,7 @@ from policyc.compile import Plan, compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
 from policyc.eval.engine import Outcome, RowError, label_errors, run
 from policyc.model import Model, build_model
-from policyc.records import Loaded, RecordError, load_csv
+from policyc.records import Loaded, RecordError, error_order, load_csv
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.lower import lower
@@ -56,14 +56,33 @@ class Evaluation:
     loaded: Loaded
     outcome: Outcome
 
+    loaded_name: str = ""
+
     @property
     def errors(self) -> list[RecordError]:
-        """Every rejected row: bad records first, then rows that could not be evaluated."""
+        """Every report, by row and then left to right as in the sheet: a row's first report
+        is its leftmost bad cell (what `--strict` shows)."""
         name = self.loaded_name
         runtime = [RecordError(name, e.line, e.column, e.message) for e in self.outcome.errors]
-        return sorted(self.loaded.errors + runtime, key=lambda e: (e.row, e.column))
+        return sorted(self.loaded.errors + runtime, key=error_order(self.loaded.column_order()))
 
-    loaded_name: str = ""
+    @property
+    def reported_rows(self) -> set[int]:
+        return reported_rows(self.errors)
+
+    def row_keys(self) -> dict[int, tuple[str, str]]:
+        """(employee id, period) of every data row by row number, rejected rows included
+        (as their cells were written)."""
+        keys = dict(self.loaded.rejected)
+        for r in (*self.loaded.rows, *self.loaded.dropped):
+            keys[r.line] = (r.key[0], r.key[1])
+        return keys
+
+
+def reported_rows(errors: list[RecordError]) -> set[int]:
+    """The data rows reported: row 1, the header, holds what is wrong with the whole file
+    (empty, not UTF-8), which is no row of data (rows in = rows out + rows reported)."""
+    return {e.row for e in errors if e.row > 1}
 
 
 def compile_checked(checked: Checked) -> Plan:

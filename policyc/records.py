@@ -64,6 +64,25 @@ class Loaded:
     warnings: list[RecordError]
     total: int  # data rows read
     dropped: list[RowEnv] = field(default_factory=list)  # valid rows left out as duplicates
+    header: list[str] = field(default_factory=list)  # the column names, as trimmed
+    # the (employee id, period) cells of each row rejected while loading, by row number, as
+    # written (possibly not a valid month): for saying why an employee has no result
+    rejected: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    def column_order(self) -> dict[str, int]:
+        """Where each column sits in the sheet, `-` (the whole row) first."""
+        return {"-": -1, **{h: i for i, h in enumerate(self.header) if h}}
+
+
+def error_order(columns: dict[str, int]) -> Any:
+    """A sort key for reports: by row, then left to right as in the sheet (so the first
+    report of a row is its first bad cell); a column the sheet lacks comes last."""
+    last = len(columns)
+
+    def key(e: RecordError) -> tuple[int, int]:
+        return (e.row, columns.get(e.column, last))
+
+    return key
 
 
 def _blank_to_none(v: Any) -> Any:
@@ -299,6 +318,8 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
     except StopIteration:
         return Loaded([], [RecordError(name, 1, "-", "the file is empty: no header row")], [], 0)
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if undecodable and any(map(_has_surrogate, header)):
+        return _unreadable_header(name, header, rows_iter)
     for h in header:
         if h and h not in model.fields:
             warnings.append(
@@ -310,6 +331,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
     id_field, period_field = model.id_field, model.period_field
     out: list[RowEnv] = []
     claimed: dict[tuple[str, ...], list[int]] = {}  # keys that rejected rows still name
+    rejected: dict[int, tuple[str, str]] = {}
     total = 0
     width = len(header)
     for line, cells in rows_iter:
@@ -327,10 +349,12 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
                     name, line, "-", f"row has {len(cells)} cells but the header has {width}"
                 )
             )
+            rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
             continue
         if missing:
             for col in missing:
                 errors.append(RecordError(name, line, col, "column is missing from the file"))
+            rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
             continue
         data = cells_to_data(header, cells)
         odd = _odd_cells(data, numeric, undecodable)
@@ -339,6 +363,7 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
             for col, message in _row_errors(schema, data, odd, got, model):
                 errors.append(RecordError(name, line, col, message))
             _claim(claimed, data, id_field, period_field, line)
+            rejected[line] = _key_cells(data, id_field, period_field)
             continue
         values = schema.values(got, fields)
         values.extend([None] * (nslots - len(values)))
@@ -351,7 +376,33 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
     if len(kept) < len(out):
         kept_ids = {id(r) for r in kept}
         dropped = [r for r in out if id(r) not in kept_ids]
-    return Loaded(kept, errors, warnings, total, dropped)
+    return Loaded(kept, errors, warnings, total, dropped, header, rejected)
+
+
+def _key_cells(
+    data: dict[str, str], id_field: str | None, period_field: str | None
+) -> tuple[str, str]:
+    return (data.get(id_field or "", "").strip(), data.get(period_field or "", "").strip())
+
+
+NOT_UTF8 = (
+    'the file is not UTF-8 text (Excel\'s default for Chinese is GBK): save it as "CSV UTF-8"'
+)
+
+
+def _unreadable_header(
+    name: str, header: list[str], rows: Iterator[tuple[int, list[str]]]
+) -> Loaded:
+    """A header that is not UTF-8 means the whole file is in another encoding: one clear
+    report, not a warning per garbled column name and a "missing column" per row. Each data
+    row is still counted and reported, so rows in = rows out + rows reported holds."""
+    errors = [RecordError(name, 1, "-", NOT_UTF8)]
+    total = 0
+    for line, cells in rows:
+        if cells and "".join(cells).strip():
+            total += 1
+            errors.append(RecordError(name, line, "-", "not read: the header is not UTF-8"))
+    return Loaded([], errors, [], total, header=header)
 
 
 # Characters a number cell never holds; one search over a row's number cells joined keeps

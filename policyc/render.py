@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from policyc.compile import Plan
@@ -93,17 +90,3 @@ def to_table(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[str
     yield line(["-" * w for w in widths]) + "\n"
     for r in data:
         yield line(r) + "\n"
-
-
-def write_atomic(path: str | Path, chunks: Iterator[str]) -> None:
-    """Write to a temporary file beside `path`, then rename: a failed run leaves the old file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent or "."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -268,8 +268,11 @@ def _record(
     except ValidationError as e:
         for err in e.errors(include_url=False):
             col = str(err["loc"][0]) if err["loc"] else "-"
-            msg = f"{key[0]}: `{col}` {record_message(err, model)}"
-            failures.append(Failure(line.span.where, msg))
+            why = record_message(err, model)
+            # the row as `expect` failures name it (with its month), then the field once:
+            # `E1 2024-01: 底薪: `1.005` has ...`, `E1 2024-01: 底薪 is blank, ...`
+            sep = " " if why.startswith("is ") else ": "
+            failures.append(Failure(line.span.where, f"{_who(key)}: {col}{sep}{why}"))
         return None
     v = schema.values(got, plan.field_names)
     v.extend([None] * (plan.nslots - len(v)))

@@ -491,9 +491,16 @@ def test_check_model_runs_every_check() -> None:
     source = SourceFile.of("t.policy", HEAD + "x = score +\n")
     tree, _ = parse(source)
     assert tree is None
-    source = SourceFile.of("t.policy", HEAD + "x = weighted score 50%\n")
+    source = SourceFile.of("t.policy", HEAD + "x = weighted score 50%\nunused = score\n")
     tree, _ = parse(source)
     assert tree is not None
     policy, _ = lower(tree, source)
     found = {d.code for d in check_model(build_model(policy), source)}
-    assert found == {"E0301", "W0701", "E0127"}  # HEAD has no `output`
+    # HEAD has no `output`, which explains why nothing is used: no W0701 for `unused`
+    assert found == {"E0301", "E0127"}
+    source = SourceFile.of("t.policy", HEAD + "x = weighted score 50%\nunused = score\noutput x\n")
+    tree, _ = parse(source)
+    assert tree is not None
+    policy, _ = lower(tree, source)
+    found = {d.code for d in check_model(build_model(policy), source)}
+    assert found == {"E0301", "W0701"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_A, EXAMPLE_A_REL, POLICY_A, POLICY_A_REL, run_cli
 
-from policyc.render import write_atomic
+from policyc.cli.common import write_atomic
 
 ROW_ERROR = re.compile(r"^(?P<file>.+?):(?P<row>\d+):(?P<column>[^:\s]+): (?P<message>.+)$")
 DIAG = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning)\[E\d{4}\]: .+$")

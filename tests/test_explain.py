@@ -119,9 +119,9 @@ def test_every_cited_line_exists_in_the_policy() -> None:
 
 def test_probation_month_and_dismissal_candidate() -> None:
     text = explain("probation_dismissal", "text")
-    assert "probation = yes" in text
+    assert "probation = true" in text
     assert "action in 2021-06 = demote_probation" in text
-    assert "dismissal_candidate = yes" in text
+    assert "dismissal_candidate = true" in text
     assert "score = 47.2" in text
 
 
@@ -247,7 +247,8 @@ def test_decision_tables_and_ranks_explain_themselves(tmp_path: Path) -> None:
     )
     assert "rank 1 of 2 among `team is a`" in e1 and "shares the rank with 1 other(s)" in e1
     e3 = explain_text(plan, [traced["E3"]], "t.policy")
-    assert "90 is at least 85 and 0.1 is at most 0.1 -> 500 (first match)" in e3
+    # `p` is held as 0.1 and compared with `10%`: shown as the bound is written
+    assert "90 is at least 85 and 10% is at most 10% -> 500 (first match)" in e3
     assert "not ranked: not among `team is a`" in e3
 
 

@@ -203,6 +203,9 @@ def test_full_width_forms_are_accepted_or_named_in_ascii(ascii_form: str, wide: 
         "x = band s\n  ≥ 60 → 1\n  otherwise → 0",
         "x = s × 2 ÷ 4 − 1",
         "x = s * 20％",
+        "x ＝ if s ＞ 60 and s ＜＝ 90 then s ＋ 1 － 2 ＊ 3 ／ 4 else 0",
+        "x = table first over s, s\n  ＞＝ 60 ｜ any －＞ 1\n  otherwise → 0",
+        "x\u3000=\u3000s\u3000+ 1",
     ],
 )
 def test_accepted_typographic_forms_check_clean(line: str) -> None:
@@ -212,11 +215,7 @@ def test_accepted_typographic_forms_check_clean(line: str) -> None:
 @pytest.mark.parametrize(
     ("line", "ascii_form"),
     [
-        ("x = s ＞ 60", "`>`"),
-        ("x = s ＋ 1", "`+`"),
-        ("x ＝ s", "`=`"),
-        ("x = s ｜ 1", "`|`"),
-        ("x = s\u30001", "ordinary space"),
+        ("x = record．s", "`.`"),
         ("x = s + 1；", "`;`"),
         ('x = if s > 1 then ＂a" else "b"', '`"`'),
     ],

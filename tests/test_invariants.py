@@ -123,6 +123,35 @@ def test_contract_b_output_does_not_depend_on_row_order(
     assert len(before.rows) > 10 and before.errors
 
 
+def _per_row(data: bytes, r: Result) -> dict[str, list[tuple[str, str]]]:
+    """Each row's reports in the order given, keyed by the row's text."""
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for e in r.errors:
+        text = lines[e.row - 1] if e.row - 1 < len(lines) else "?"
+        out.setdefault(text, []).append((e.column, re.sub(r"\d+", "N", e.message)))
+    return out
+
+
+def test_a_rows_reports_keep_the_sheets_order_whatever_the_row_order(tmp_path: Path) -> None:
+    """Within a row, reports go left to right as the columns stand in the header, however
+    the rows are shuffled (and so whatever row `--strict` meets first, it shows that row's
+    leftmost bad cell)."""
+    plan = plan_of(CONTRACT_B)
+    header, *rows = [line for line in B_DATA.split(b"\n") if line.strip()]
+    columns = ["-", *header.decode("utf-8", errors="replace").split(",")]
+    before = _per_row(B_DATA, evaluate_bytes(plan, tmp_path / "a.csv", B_DATA))
+    assert any(len(reports) > 1 for reports in before.values())  # rows with several reports
+    for reports in before.values():
+        at = [columns.index(c) if c in columns else len(columns) for c, _ in reports]
+        assert at == sorted(at), reports
+    for seed in range(3):
+        shuffled = list(rows)
+        random.Random(seed).shuffle(shuffled)
+        data = b"\n".join([header, *shuffled]) + b"\n"
+        assert _per_row(data, evaluate_bytes(plan, tmp_path / "b.csv", data)) == before
+
+
 def jsonl(plan: Plan, r: Result) -> str:
     return "".join(to_jsonl(result_rows(plan, r.evaluation.outcome.rows)))
 

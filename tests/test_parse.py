@@ -192,3 +192,38 @@ def test_language_reference_examples_check_clean(n: int, text: str) -> None:
 
 def test_language_reference_has_complete_examples() -> None:
     assert len(_doc_policies()) >= 6
+
+
+def test_more_full_width_operators_are_accepted_and_mean_the_same() -> None:
+    ascii_text = HEAD + (
+        "x = if s > 1 and s < 9 and s >= 2 and s <= 8 and s != 5 then s + 1 - 2 * 3 / 4 else 0\n"
+        "y = band s\n  >= 80 -> high\n  < 80 -> low\n"
+        "t = table first over s, s\n  > 1 | any -> 1\n  otherwise -> 0\n"
+        'example "e"\n  given E1 2021-01: s = 1\n'
+    )
+    wide_text = HEAD + (
+        "x ＝ if s ＞ 1 and s ＜ 9 and s ≧ 2 and s ＜＝ 8 and s ！＝ 5 then s ＋ 1 － 2 ＊ 3 ／ 4 "
+        "else 0\n"
+        "y = band s\n  ＞＝ 80 －＞ high\n  ＜ 80 -> low\n"
+        "t = table first over s, s\n  ＞ 1 ｜ any -> 1\n  otherwise -> 0\n"
+        'example "e"\n  given E1 2021－01: s = 1\n'
+    )
+    assert _ast(wide_text) == _ast(ascii_text)
+
+
+def test_a_full_width_space_is_a_space_and_two_columns_of_indentation() -> None:
+    ascii_text = HEAD + "x = band s\n  above 1 -> a\n  otherwise -> b\noutput x\n"
+    wide_text = HEAD + "x\u3000=\u3000band s\n\u3000above 1 -> a\n  otherwise -> b\noutput x\n"
+    assert _ast(wide_text) == _ast(ascii_text)
+
+
+def test_per_without_among_means_among_true_per() -> None:
+    """`per F` alone groups everyone by F, as `among true per F` does."""
+    team = HEAD.replace("  s : score?\n", "  s : score?\n  team : one of a, b\n")
+    written = _ast(team + "r = rank(s desc per team)\nm = mean(s per team)\nc = count(per team)\n")
+    spelled = _ast(
+        team
+        + "r = rank(s desc among true per team)\nm = mean(s among true per team)\n"
+        + "c = count(among true per team)\n"
+    )
+    assert written == spelled

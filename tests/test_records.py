@@ -162,7 +162,7 @@ def test_every_bad_row_at_once_and_the_rest_evaluated(run_policy: Run) -> None:
     accounting(r)
     assert r.total == 6
     assert sorted(r.rejected_rows) == [3, 5, 7]
-    assert [(e.row, e.column) for e in r.errors] == [(3, "s"), (5, "n"), (5, "s"), (7, "period")]
+    assert [(e.row, e.column) for e in r.errors] == [(3, "s"), (5, "s"), (5, "n"), (7, "period")]
     assert set(r.rows) == {("E1", "2021-01"), ("E3", "2021-01"), ("E6", "2021-02")}
 
 
@@ -241,6 +241,52 @@ def test_record_errors_sort_by_row_then_column(run_policy: Run) -> None:
         re.sub(r"^.*?:", "", str(e), count=1) for e in r.errors
     ]
     assert [(e.row, e.column) for e in r.errors] == [(2, "period"), (2, "s")]
+
+
+def test_a_rows_errors_read_left_to_right_as_in_the_sheet(run_policy: Run) -> None:
+    """Neither alphabetical (n, ok, role, s) nor declared (role, s, n, ok): the sheet's order,
+    so the first report of a row (what `--strict` shows) is its leftmost bad cell."""
+    header = "employee_id,period,ok,n,s,role,name,day\n"
+    rows = "E1,2021-01,maybe,x,101,boss,张伟,\nE2,2021-01,true,1,50,rep,王,\nE3,2021-01,1,2,3\n"
+    rows += "E4,2021-01,true,1,50,rep,王,2021-01-01,extra\n"
+    r = run_policy(POLICY, header + rows)
+    accounting(r)
+    assert [(e.row, e.column) for e in r.errors] == [
+        (2, "ok"),
+        (2, "n"),
+        (2, "s"),
+        (2, "role"),
+        (4, "ok"),
+        (4, "role"),
+        (4, "name"),
+        (5, "-"),
+    ]
+
+
+def test_a_header_that_is_not_utf8_is_one_report_and_every_row_is_counted(
+    run_policy: Run,
+) -> None:
+    policy = POLICY.replace("  name : text\n", "  姓名 : text\n")
+    text = "employee_id,姓名,role,period,s\nE1,张伟,rep,2021-01,50\n\nE2,王,rep,2021-01,60\n"
+    r = run_policy(policy, text.encode("gbk"))
+    assert r.total == 2 and not r.rows and r.evaluation.reported_rows == {2, 4}
+    assert [(e.row, e.column) for e in r.errors] == [(1, "-"), (2, "-"), (4, "-")]
+    assert "not UTF-8 text (Excel's default for Chinese is GBK)" in r.errors[0].message
+    assert {e.message for e in r.errors[1:]} == {"not read: the header is not UTF-8"}
+    assert r.evaluation.loaded.warnings == []  # no garbled column names
+
+
+def test_a_gbk_cell_under_a_utf8_header_is_still_that_cells_report(run_policy: Run) -> None:
+    data = (HEADER + GOOD).encode() + "E2,王,rep,2021-01,50,,,\n".encode("gbk")
+    r = run_policy(POLICY, data)
+    assert [(e.row, e.column, e.message) for e in r.errors] == [
+        (3, "name", "cell is not valid UTF-8 text")
+    ]
+
+
+def test_an_empty_file_has_no_data_rows(run_policy: Run) -> None:
+    r = run_policy(POLICY, "")
+    assert r.total == 0 and r.evaluation.reported_rows == set()
 
 
 def test_plan_slots_hold_record_values() -> None:

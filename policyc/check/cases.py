@@ -16,7 +16,7 @@ from decimal import Decimal
 from policyc.check.common import find_quoted, find_word, header_span, or_list, quoted_list, sites
 from policyc.check.intervals import show_number
 from policyc.check.types import ANY, Ty, Typer
-from policyc.diagnostics import Diagnostic, did_you_mean, error, warning
+from policyc.diagnostics import Diagnostic, closest_name, did_you_mean, error, warning
 from policyc.model import Model, walk
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
@@ -108,6 +108,7 @@ def _cases(block: CaseBlock, source: SourceFile) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: dict[A.CaseKey, int] = {}
     otherwise_line: int | None = None
+    misspelt: set[A.CaseKey] = set()
     t = block.subject_type
     for keys, span in block.cases:
         if not keys:
@@ -127,6 +128,9 @@ def _cases(block: CaseBlock, source: SourceFile) -> list[Diagnostic]:
             bad = _key_fits(block.subject, t, key)
             if bad is not None:
                 out.append(error("E0114", bad[0], at, bad[1]))
+                meant = closest_name(key, t.labels) if isinstance(key, str) else None
+                if meant is not None:
+                    misspelt.add(meant)  # not missing: its case is there, misspelt
             elif key in seen:
                 out.append(
                     error(
@@ -139,7 +143,7 @@ def _cases(block: CaseBlock, source: SourceFile) -> list[Diagnostic]:
             else:
                 seen[key] = span.line
     if otherwise_line is None:
-        missing = _missing(t, set(seen))
+        missing = _missing(t, set(seen) | misspelt)
         if missing:
             shown = or_list([f"`{_show_key(k)}`" for k in missing])
             out.append(

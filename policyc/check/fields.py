@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from policyc.check.types import NUMERIC_KINDS, TYPE_KINDS, field_type
+from policyc.check.common import and_list
+from policyc.check.intervals import show_number
+from policyc.check.types import NUMERIC_KINDS, TYPE_KINDS, Ty, field_type
 from policyc.diagnostics import Diagnostic, did_you_mean, error
 from policyc.model import Model
 from policyc.source import SourceFile, Span
@@ -18,16 +20,15 @@ def check(model: Model, source: SourceFile) -> list[Diagnostic]:
 def _field_decls(model: Model, source: SourceFile) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     decls = [f for st in model.policy.stmts if isinstance(st, A.RecordDecl) for f in st.fields]
-    seen_types: set[int] = set()
+    # `a, b : score = 1` declares two fields that share one type and one default: each
+    # group is reported once, naming all its fields
+    groups: dict[int, list[A.FieldDecl]] = {}
     for f in decls:
-        t = f.type
-        if id(t) in seen_types:
-            continue  # `a, b : score` share one type: report it once
-        seen_types.add(id(t))
-        out.extend(_type_ref(t, source))
-    for f in decls:
-        if f.default is not None:
-            d = _default(f, source)
+        groups.setdefault(id(f.type), []).append(f)
+    for group in groups.values():
+        out.extend(_type_ref(group[0].type, source))
+        if group[0].default is not None:
+            d = _default(group, source)
             if d is not None:
                 out.append(d)
     return out
@@ -68,33 +69,29 @@ def _type_ref(t: A.TypeRef, source: SourceFile) -> list[Diagnostic]:
     return out
 
 
-def _default(f: A.FieldDecl, source: SourceFile) -> Diagnostic | None:
+def _default(group: list[A.FieldDecl], source: SourceFile) -> Diagnostic | None:
+    f = group[0]
     t = field_type(f)
     d = f.default
     eq = source.text.find("=", f.span.start, f.span.end)
     span = source.span(eq + 1, f.span.end) if eq >= 0 else f.span
     span = _strip_span(source, span)
     shown = source.text[span.start : span.end]
+    who = and_list([f"`{g.name}`" for g in group])
+    one = len(group) == 1
     if t.kind == "num":
-        if not isinstance(d, Decimal):
-            return error("E0206", f"`{f.name}` is a number, but its default `{shown}` is not", span)
-        if (t.low is not None and d < t.low) or (t.high is not None and d > t.high):
-            lo = "" if t.low is None else str(t.low)
-            hi = "" if t.high is None else str(t.high)
-            return error(
-                "E0206",
-                f"the default `{shown}` is outside the range of `{f.name}` ({lo}..{hi})",
-                span,
-            )
-        return None
+        return _number_default(t, d, shown, who, one, span)
     if t.kind == "label":
         name = d.name if isinstance(d, A.LabelValue) else d if isinstance(d, str) else None
         if name is None or name not in t.labels:
-            listed = f"`{f.name}` is one of " + ", ".join(f"`{x}`" for x in t.labels)
+            listed = f"{who} {'is' if one else 'are'} one of " + ", ".join(
+                f"`{x}`" for x in t.labels
+            )
             dym = did_you_mean(str(name), t.labels) if name else None
+            owner = f"{who}'s" if one else f"the labels of {who}"
             return error(
                 "E0206",
-                f"the default `{shown}` is not one of `{f.name}`'s labels",
+                f"the default `{shown}` is not one of {owner}" + (" labels" if one else ""),
                 span,
                 f"{dym} ({listed})" if dym else listed,
             )
@@ -102,11 +99,71 @@ def _default(f: A.FieldDecl, source: SourceFile) -> Diagnostic | None:
     if t.kind == "bool" and not isinstance(d, bool):
         return error(
             "E0206",
-            f"`{f.name}` is yes/no, but its default `{shown}` is not",
+            f"{who} {'is' if one else 'are'} yes/no, but {'its' if one else 'their'} "
+            f"default `{shown}` is not",
             span,
             "write `= true` or `= false`",
         )
     return None
+
+
+def _number_default(
+    t: Ty, d: object, shown: str, who: str, one: bool, span: Span
+) -> Diagnostic | None:
+    """A number default must be a number, in the range and with no more decimals than the
+    field's places (a whole number for an `integer`): what a cell of the field may hold."""
+    if not isinstance(d, Decimal):
+        return error(
+            "E0206",
+            f"{who} {'is a number' if one else 'are numbers'}, but "
+            f"{'its' if one else 'their'} default `{shown}` is not",
+            span,
+        )
+    if (t.low is not None and d < t.low) or (t.high is not None and d > t.high):
+        lo = "" if t.low is None else str(t.low)
+        hi = "" if t.high is None else str(t.high)
+        return error(
+            "E0206", f"the default `{shown}` is outside the range of {who} ({lo}..{hi})", span
+        )
+    if t.places is None or _places(d) <= t.places:
+        return None
+    fixed = _rounded(d, t.places, shown)
+    if t.places == 0:
+        what = f"{who} {'holds' if one else 'hold'} whole numbers"
+        return error(
+            "E0206",
+            f"the default `{shown}` is not a whole number, but {what}",
+            span,
+            f"write a whole number, e.g. `= {fixed}`",
+        )
+    what = f"{who} {'allows' if one else 'allow'} {_count_places(t.places)}"
+    # a percent is held as a fraction, and its places count there: `85.5%` is 0.855
+    held = f" is {show_number(d)}, which" if shown.endswith(("%", "％")) else ""
+    return error(
+        "E0206",
+        f"the default `{shown}`{held} has {_count_places(_places(d))}, but {what}",
+        span,
+        f"round it to {_count_places(t.places)}, e.g. `= {fixed}`, or allow more with "
+        f"`places {_places(d)}`",
+    )
+
+
+def _places(d: Decimal) -> int:
+    """Decimal places that count: `2.50` has 1, as a cell `2.50` passes `places 1`."""
+    exponent = d.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _count_places(n: int) -> str:
+    return f"{n} decimal place" + ("" if n == 1 else "s")
+
+
+def _rounded(d: Decimal, places: int, shown: str) -> str:
+    """`d` rounded half up to `places`, written as the default was (`85.5%` as a percent)."""
+    fixed = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if shown.endswith(("%", "％")):
+        return show_number(fixed * 100) + "%"
+    return show_number(fixed)
 
 
 def _strip_span(source: SourceFile, span: Span) -> Span:

@@ -129,7 +129,8 @@ class _TableCheck:
             self.out.append(
                 error(
                     "E0407",
-                    f"this row has {len(row.cells)} cells, but the table has "
+                    f"this row has {len(row.cells)} cell{'s' * (len(row.cells) != 1)}, "
+                    f"but the table has "
                     f"{n} input{'s' * (n != 1)} ({inputs})",
                     self._cells_span(row),
                     "give one cell per input, separated by `|`; `any` matches every value",

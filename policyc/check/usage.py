@@ -158,11 +158,21 @@ def _cycles(model: Model, source: SourceFile) -> list[Diagnostic]:
                 "E0702",
                 f"`{ring[0]}` depends on itself: {path}",
                 _reference_span(model, source, first, second),
-                "a value cannot read itself in the same month; to read last month's value "
-                f"use `previous({second})`",
+                _cycle_hint(model, second, len(ring)),
             )
         )
     return out
+
+
+def _cycle_hint(model: Model, name: str, length: int) -> str:
+    # `previous` needs a monthly key (E0506): suggest it only where it is allowed
+    if model.period_field is not None:
+        return (
+            "a value cannot read itself in the same month; to read last month's value "
+            f"use `previous({name})`"
+        )
+    which = "it" if length == 1 else "one of them"
+    return f"a value cannot read itself; compute {which} from other values"
 
 
 def _function_cycles(model: Model, source: SourceFile) -> tuple[list[Diagnostic], set[str]]:

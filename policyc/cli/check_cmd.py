@@ -1,8 +1,8 @@
-"""`policyc check POLICY...`: every diagnostic at once.
+"""`policyc check PATH...`: every diagnostic at once, for files and directories of policies.
 
 Exit status: 0 when no file has an error (warnings are printed but do not fail, as in
 cargo; `--deny-warnings` makes them fail), 1 when there are findings that fail, 2 on a
-usage error such as a missing file.
+usage error such as a missing file (the files that exist are still checked).
 """
 
 from __future__ import annotations
@@ -13,23 +13,26 @@ from pathlib import Path
 
 import click
 
-from policyc.diagnostics import Severity, render_all
+from policyc.cli.common import USAGE, policy_first
+from policyc.diagnostics import Diagnostic, Severity, render_all
 from policyc.pipeline import check_file
 
 
 @click.command("check")
-@click.argument("policies", nargs=-1, required=True)
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @click.option("--deny-warnings", is_flag=True, help="exit 1 on warnings too")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def check_cmd(policies: tuple[str, ...], deny_warnings: bool, fmt: str) -> None:
-    """Check POLICY files for errors and warnings."""
+def check_cmd(paths: tuple[str, ...], deny_warnings: bool, fmt: str) -> None:
+    """Check policy files (or every .policy file under a directory)."""
+    policy_first("policyc check PATH...", paths)
+    files, missing = _policy_files(paths)
+    if not files:  # nothing to check at all
+        raise click.UsageError("; ".join(missing))
     failing = 0
     found = []
-    for path in policies:
-        if not Path(path).is_file():
-            raise click.UsageError(f"no policy file at `{path}`")
+    for path in files:
         checked = check_file(path)
         diags = checked.diagnostics
         found.extend(diags)
@@ -42,13 +45,31 @@ def check_cmd(policies: tuple[str, ...], deny_warnings: bool, fmt: str) -> None:
             click.echo(f"{path}: ok")
     if fmt == "json":
         click.echo(json.dumps([_as_json(d) for d in found], ensure_ascii=False, indent=2))
-    sys.exit(1 if failing else 0)
+    for problem in missing:  # last, where they are seen after a long listing
+        click.echo(f"policyc check: {problem}", err=True)
+    sys.exit(USAGE if missing else 1 if failing else 0)
 
 
-def _as_json(d: object) -> dict[str, object]:
-    from policyc.diagnostics import Diagnostic
+def _policy_files(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The files to check, in the order named (a directory's `*.policy` files sorted), and
+    what is wrong with the paths that name none."""
+    files: list[str] = []
+    missing = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [str(p) for p in sorted(path.rglob("*.policy")) if p.is_file()]
+            files.extend(found)
+            if not found:
+                missing.append(f"no `.policy` files in `{raw}`")
+        elif path.is_file():
+            files.append(raw)
+        else:
+            missing.append(f"no policy file or directory at `{raw}`")
+    return list(dict.fromkeys(files)), missing
 
-    assert isinstance(d, Diagnostic)
+
+def _as_json(d: Diagnostic) -> dict[str, object]:
     sp = d.span
     return {
         "code": d.code,

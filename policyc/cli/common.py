@@ -1,15 +1,24 @@
-"""Shared CLI helpers: loading a policy with its diagnostics, and reporting bad rows."""
+"""Shared CLI helpers: loading a policy, arguments in the wrong order, and `--output` files."""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import sys
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from policyc.compile import Plan
 from policyc.diagnostics import render_all
 from policyc.pipeline import Checked, check_file, compile_checked
+from policyc.records import MONTH_RE
+
+USAGE = 2  # the exit status of a usage error, as click's own
 
 
 def load_plan(path: str) -> tuple[Checked, Plan]:
@@ -26,3 +35,102 @@ def load_plan(path: str) -> tuple[Checked, Plan]:
 def need_file(path: str, what: str) -> None:
     if not Path(path).is_file():
         raise click.UsageError(f"no {what} file at `{path}`")
+
+
+def is_records_name(path: str) -> bool:
+    return path.lower().endswith(".csv")
+
+
+def is_policy_name(path: str) -> bool:
+    return path.lower().endswith(".policy")
+
+
+def policy_first(usage: str, policies: Iterable[str], records: str | None = None) -> None:
+    """Records given where a policy goes (or the other way round) would be parsed as a
+    policy and bury the slip under syntax errors: say which comes first instead."""
+    if records and is_policy_name(records):
+        raise click.UsageError(f"POLICY comes first: `{usage}`")
+    csv = next((p for p in policies if is_records_name(p)), None)
+    if csv is not None:
+        raise click.UsageError(f"`{csv}` is records (CSV), not a policy: `{usage}`")
+
+
+def check_period(period: str | None) -> None:
+    if period is not None and not re.match(MONTH_RE, period):
+        raise click.UsageError(f"--period `{period}` is not a month: write YYYY-MM, e.g. 2024-01")
+
+
+# ---- --output ------------------------------------------------------------------------------
+
+# `--format` left out: the `-o` file's extension says which (anything else: the default)
+FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".xml": "junit"}
+
+
+def format_for(fmt: str | None, output: str | None, choices: Iterable[str], default: str) -> str:
+    """The format asked for, else the one the `-o` file's extension names, else `default`."""
+    if fmt is not None:
+        return fmt
+    by_suffix = FORMAT_BY_SUFFIX.get(Path(output).suffix.lower()) if output else None
+    return by_suffix if by_suffix in set(choices) else default
+
+
+def cannot_write(command: str, output: str, reason: str) -> NoReturn:
+    """One line and exit 2, whatever the command and whenever it is found out."""
+    click.echo(f"policyc {command}: cannot write `{output}`: {reason}", err=True)
+    sys.exit(USAGE)
+
+
+def check_writable(command: str, output: str | None) -> None:
+    """Fail before any work when `output` plainly cannot be written: the user learns of a
+    mistyped folder at once, not after every record error of a long run."""
+    if not output:
+        return
+    path = Path(output)
+    folder = path.parent
+    if path.is_dir():
+        cannot_write(command, output, "it is a directory")
+    if not folder.is_dir():
+        there = "is not a directory" if folder.exists() else "does not exist"
+        cannot_write(command, output, f"the directory `{folder}` {there}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        cannot_write(command, output, f"no permission to create files in `{folder}`")
+
+
+def write_output(command: str, output: str, chunks: Iterable[str]) -> None:
+    """Write `output` atomically; any failure is one line and exit 2, the old file intact."""
+    try:
+        write_atomic(Path(output), chunks)
+    except OSError as e:  # a full disk, no permission, a vanished folder
+        cannot_write(command, output, e.strerror or str(e))
+
+
+def write_atomic(path: Path, chunks: Iterable[str]) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: a run that fails
+    midway leaves the old file as it was. The result has the mode the file had, or, for a
+    new file, the mode any program would create it with (0666 less the umask): mkstemp
+    alone would leave a private 0600 file."""
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask; reading it means setting it, so it is put straight back."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -13,15 +13,23 @@ from pathlib import Path
 
 import click
 
-from policyc.cli.common import need_file
+from policyc.cli.common import (
+    check_period,
+    check_writable,
+    format_for,
+    need_file,
+    policy_first,
+    write_output,
+)
 from policyc.diagnostics import render_all
-from policyc.diff import DiffError, RecordDiff, diff_records
+from policyc.diff import DiffError, RecordDiff, diff_records, read_header
 from policyc.diff_render import records_json_chunks, records_text, rules_json, rules_text
 from policyc.diff_rules import Version, diff_rules, version_of
 from policyc.pipeline import check_file
-from policyc.render import write_atomic
+from policyc.records import RecordError
 
 TROUBLE = 2
+FORMATS = ("text", "json")
 
 
 @click.command("diff", short_help="Compare two versions of a policy (and their outcomes).")
@@ -29,9 +37,12 @@ TROUBLE = 2
 @click.argument("new")
 @click.argument("records", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="default: json when the -o file ends in .json, else text",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
+@click.option("--output", "-o", metavar="FILE", help="write here (atomically)")
 @click.option(
     "--by", metavar="FIELD", help="break the summary down by this field or output (needs RECORDS)"
 )
@@ -47,7 +58,7 @@ def diff_cmd(
     old: str,
     new: str,
     records: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     by: str | None,
     employee: str | None,
@@ -58,6 +69,10 @@ def diff_cmd(
 
     Exit status: 0 no differences, 1 differences found, 2 trouble.
     """
+    policy_first("policyc diff OLD NEW [RECORDS]", [old, new], records)
+    check_period(period)
+    check_writable("diff", output)
+    fmt = format_for(fmt, output, FORMATS, "text")
     if records is None and (by or employee or period):
         raise click.UsageError("--by, --employee and --period compare outcomes: give RECORDS too")
     if period and not employee:
@@ -77,7 +92,7 @@ def diff_cmd(
         for problem in e.problems:
             click.echo(f"policyc diff: {problem}", err=True)
         sys.exit(TROUBLE)
-    _report_rows(result)
+    _report_rows(result, read_header(records) or [])
     if fmt == "json":
         _emit_chunks(records_json_chunks(result), output)
     else:
@@ -97,12 +112,18 @@ def _version(path: str) -> Version:
     return version_of(checked)
 
 
-def _report_rows(result: RecordDiff) -> None:
-    """Rejected rows on stderr as FILE:ROW:COLUMN, once when both versions reject them."""
+def _report_rows(result: RecordDiff, header: list[str]) -> None:
+    """Rejected rows on stderr as FILE:ROW:COLUMN, once when both versions reject them; a
+    row's reports left to right as in the sheet, as `eval` shows them."""
     for w in result.warnings:
         click.echo(f"{w.file}:{w.row}:{w.column}: warning: {w.message}", err=True)
     old, new = set(result.errors_old), set(result.errors_new)
-    for e in sorted(old | new, key=lambda e: (e.row, e.column, e.message)):
+    at = {"-": -1, **{h: i for i, h in enumerate(header) if h}}
+
+    def order(e: RecordError) -> tuple[int, int, str, str]:
+        return (e.row, at.get(e.column, len(at)), e.column, e.message)
+
+    for e in sorted(old | new, key=order):
         where = (
             ""
             if e in old and e in new
@@ -121,11 +142,7 @@ def _emit(text: str, output: str | None) -> None:
 
 def _emit_chunks(chunks: Iterator[str], output: str | None) -> None:
     if output:
-        try:
-            write_atomic(output, chunks)
-        except OSError as e:
-            click.echo(f"policyc diff: cannot write `{output}`: {e.strerror or e}", err=True)
-            sys.exit(TROUBLE)
+        write_output("diff", output, chunks)
     else:
         for chunk in chunks:
             sys.stdout.write(chunk)

@@ -6,18 +6,19 @@ import sys
 
 import click
 
-from policyc.cli.common import load_plan, need_file
-from policyc.pipeline import evaluate
-from policyc.records import printable
-from policyc.render import (
-    result_columns,
-    result_rows,
-    to_csv,
-    to_json,
-    to_jsonl,
-    to_table,
-    write_atomic,
+from policyc.cli.common import (
+    check_writable,
+    format_for,
+    load_plan,
+    need_file,
+    policy_first,
+    write_output,
 )
+from policyc.pipeline import evaluate, reported_rows
+from policyc.records import printable
+from policyc.render import result_columns, result_rows, to_csv, to_json, to_jsonl, to_table
+
+FORMATS = ("table", "json", "jsonl", "csv")
 
 
 @click.command("eval")
@@ -26,14 +27,16 @@ from policyc.render import (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
+    type=click.Choice(FORMATS),
+    help="default: from the -o file's extension (.csv, .json, .jsonl), else table",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
+@click.option("--output", "-o", metavar="FILE", help="write here (atomically)")
 @click.option("--strict", is_flag=True, help="stop at the first bad row")
-def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bool) -> None:
+def eval_cmd(policy: str, records: str, fmt: str | None, output: str | None, strict: bool) -> None:
     """Evaluate POLICY over the staff RECORDS (CSV)."""
+    policy_first("policyc eval POLICY RECORDS", [policy], records)
+    check_writable("eval", output)
+    fmt = format_for(fmt, output, FORMATS, "table")
     _checked, plan = load_plan(policy)
     need_file(records, "records")
     try:
@@ -57,15 +60,12 @@ def eval_cmd(policy: str, records: str, fmt: str, output: str | None, strict: bo
         "table": lambda: to_table(columns, rows),
     }[fmt]()
     if output:
-        try:
-            write_atomic(output, chunks)
-        except OSError as exc:  # a missing folder, no permission, a full disk: old file stays
-            raise click.UsageError(f"cannot write `{output}`: {exc.strerror}") from exc
+        write_output("eval", output, chunks)  # on failure the old file stays
     else:
         out = sys.stdout
         for chunk in chunks:
             out.write(chunk)
     if errors:
-        reported = len({e.row for e in errors})
+        reported = len(reported_rows(errors))
         click.echo(f"{reported} row(s) reported, {len(result.outcome.rows)} evaluated", err=True)
     sys.exit(1 if errors else 0)

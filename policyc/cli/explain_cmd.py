@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 
 import click
 
-from policyc.cli.common import load_plan, need_file
+from policyc.cli.common import check_period, load_plan, need_file, policy_first
 from policyc.explain import explain_json, explain_text
-from policyc.pipeline import evaluate
+from policyc.pipeline import Evaluation, evaluate
+from policyc.records import printable
 
 
 @click.command("explain")
@@ -22,19 +24,19 @@ from policyc.pipeline import evaluate
 )
 def explain_cmd(policy: str, records: str, employee: str, period: str | None, fmt: str) -> None:
     """Explain how each output of one employee was derived."""
+    policy_first("policyc explain POLICY RECORDS --employee ID", [policy], records)
+    check_period(period)
     checked, plan = load_plan(policy)
     need_file(records, "records")
     result = evaluate(plan, records, trace_ids={employee})
     rows = [r for r in result.outcome.rows if r.key[0] == employee]
-    errors = [e for e in result.errors if _row_of(result, e.row) == employee]
     if period:
         rows = [r for r in rows if r.key[1] == period]
+    rejected = _rejected(result, employee, period)
     if not rows:
-        where = f" in {period}" if period else ""
-        msg = f"no evaluated row for employee `{employee}`{where}"
-        for e in errors:
-            click.echo(str(e), err=True)
-        raise click.UsageError(msg)
+        _no_row(result, records, employee, period, rejected)
+    for why in rejected:  # a month left out of the explanation is not left unexplained
+        click.echo(f"policyc explain: {why}", err=True)
     if fmt == "json":
         click.echo(json.dumps(explain_json(plan, rows), ensure_ascii=False, indent=2))
     else:
@@ -42,5 +44,53 @@ def explain_cmd(policy: str, records: str, employee: str, period: str | None, fm
     sys.exit(0)
 
 
-def _row_of(result: object, line: int) -> str | None:
-    return None
+def _rejected(result: Evaluation, employee: str, period: str | None) -> list[str]:
+    """`row N was rejected: COLUMN: message; ...` for each rejected row of the employee
+    (in `period`, when given), in row order."""
+    keys = result.row_keys()
+    why: dict[int, list[str]] = {}
+    for e in result.errors:
+        key = keys.get(e.row)
+        if key and key[0] == employee and (period is None or key[1] == period):
+            why.setdefault(e.row, []).append(f"{printable(e.column)}: {printable(e.message)}")
+    return [f"row {row} was rejected: {'; '.join(msgs)}" for row, msgs in why.items()]
+
+
+def _no_row(
+    result: Evaluation, records: str, employee: str, period: str | None, rejected: list[str]
+) -> None:
+    """Why there is nothing to explain: the employee's rows were rejected or the file could
+    not be read (exit 1, as `eval` for a bad row), or no row names this employee (or month):
+    a usage error."""
+    where = f" in {period}" if period else ""
+    if rejected:
+        click.echo(f"policyc explain: no evaluated row for employee `{employee}`{where}", err=True)
+        for why in rejected:
+            click.echo(f"  {why}", err=True)
+        sys.exit(1)
+    unread = [e for e in result.errors if e.row == 1]  # the file itself: empty, not UTF-8
+    if unread:
+        for e in unread:
+            click.echo(str(e), err=True)
+        sys.exit(1)
+    keys = result.row_keys().values()
+    months = sorted({p for e, p in keys if e == employee and p})
+    if months:
+        raise click.UsageError(
+            f"no evaluated row for employee `{employee}`{where}; "
+            f"the records have {', '.join(months)}"
+        )
+    hint = _close_ids(employee, {e for e, _ in keys if e})
+    raise click.UsageError(
+        f"no evaluated row for employee `{employee}`: no row of `{records}` names them" + hint
+    )
+
+
+def _close_ids(employee: str, ids: set[str]) -> str:
+    """`; did you mean `A1`?` for ids spelt alike (case aside), else nothing."""
+    by_folded: dict[str, list[str]] = {}
+    for i in sorted(ids):
+        by_folded.setdefault(i.casefold(), []).append(i)
+    close = difflib.get_close_matches(employee.casefold(), list(by_folded), n=3, cutoff=0.6)
+    names = [f"`{i}`" for c in close for i in by_folded[c]][:3]
+    return f"; did you mean {' or '.join(names)}?" if names else ""

@@ -12,27 +12,35 @@ from pathlib import Path
 
 import click
 
+from policyc.cli.common import write_atomic
 from policyc.diagnostics import render_all
 from policyc.fmt import (
     Formatted,
     find_policy_files,
     format_source,
     read_policy,
-    write_atomic,
 )
 from policyc.fmt_text import FormatError
 from policyc.source import SourceFile
 
+DEFAULT_DIR = "policies"
+
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1)
+@click.argument("paths", metavar="[PATH]...", nargs=-1)
 @click.option("--check", is_flag=True, help="change nothing; show a diff and exit 1 if unformatted")
 def fmt_cmd(paths: tuple[str, ...], check: bool) -> None:
-    """Format policy files and directories (default: policies/; `-` reads standard input)."""
+    """Rewrite policy files in the canonical layout.
+
+    PATH is a policy file or a directory of them (default: policies/); `-` reads standard
+    input and writes the result to standard output.
+    """
     if paths == ("-",):
         sys.exit(_stdin(check))
+    if not paths and not Path(DEFAULT_DIR).is_dir():
+        raise click.UsageError(f"no PATH given and there is no `{DEFAULT_DIR}/` directory here")
     try:
-        files = find_policy_files(paths or ("policies",))
+        files = find_policy_files(paths or (DEFAULT_DIR,))
     except FileNotFoundError as e:
         raise click.UsageError(f"no policy file or directory at `{e}`") from e
     failed = unformatted = changed = 0
@@ -46,7 +54,12 @@ def fmt_cmd(paths: tuple[str, ...], check: bool) -> None:
             click.echo(f"{path}: not formatted", err=True)
         elif not check and (result.changed or path.read_bytes() != result.text.encode()):
             # a rewrite also drops a BOM and CRLF line ends; --check looks at the text only
-            write_atomic(path, result.text)
+            try:
+                write_atomic(path, [result.text])
+            except OSError as e:  # a read-only file: say so, and format the others
+                click.echo(f"policyc fmt: cannot write `{path}`: {e.strerror or e}", err=True)
+                failed += 1
+                continue
             changed += 1
             click.echo(f"formatted {path}", err=True)
     if not check:

@@ -7,34 +7,47 @@ from pathlib import Path
 
 import click
 
-from policyc.fmt import write_atomic
+from policyc.cli.common import check_writable, format_for, write_output
 from policyc.testing import REPORTS, files_to_test, run_files, summary
+
+DEFAULT_DIR = "policies"
 
 
 @click.command("test")
-@click.argument("paths", nargs=-1)
+@click.argument("paths", metavar="[PATH]...", nargs=-1)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(REPORTS)),
-    default="text",
-    show_default=True,
-    help="junit writes JUnit XML for CI",
+    help="junit writes JUnit XML for CI; default: from the -o file's extension "
+    "(.json, .xml), else text",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write here (atomically)")
-def test_cmd(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Run the examples in policy files and directories (default: policies/)."""
-    try:
-        files = files_to_test(paths or ("policies",))
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no policy file or directory at `{e}`") from e
-    if not files:
-        raise click.UsageError(f"no `.policy` files in {', '.join(paths or ('policies',))}")
+@click.option("--output", "-o", metavar="FILE", help="write here (atomically)")
+def test_cmd(paths: tuple[str, ...], fmt: str | None, output: str | None) -> None:
+    """Run the examples written in policy files.
+
+    PATH is a policy file or a directory of them (default: policies/).
+    """
+    check_writable("test", output)
+    fmt = format_for(fmt, output, REPORTS, "text")
+    files = _files(paths)
     results = run_files(files)
     report = REPORTS[fmt](results)
     if output:
-        write_atomic(Path(output), report)
+        write_output("test", output, [report])
     else:
         sys.stdout.write(report)
     _passed, failed = summary(results)
     sys.exit(1 if failed else 0)
+
+
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    if not paths and not Path(DEFAULT_DIR).is_dir():
+        raise click.UsageError(f"no PATH given and there is no `{DEFAULT_DIR}/` directory here")
+    try:
+        files = files_to_test(paths or (DEFAULT_DIR,))
+    except FileNotFoundError as e:
+        raise click.UsageError(f"no policy file or directory at `{e}`") from e
+    if not files:
+        raise click.UsageError(f"no `.policy` files in {', '.join(paths or (DEFAULT_DIR,))}")
+    return files

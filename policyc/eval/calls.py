@@ -234,7 +234,18 @@ def _round(mode_default: str) -> Callable[[Compiler, A.Call, dict[str, Fn]], Fn]
             v = value(r)
             return None if v is None else v.quantize(quantum, rounding=rounding)
 
-        return round_
+        if not comp.recording:
+            return round_
+        func, argument, span = e.func, e.args[0].value.span, e.span
+
+        def round_traced(r: RowEnv) -> Any:
+            v = value(r)
+            result = None if v is None else v.quantize(quantum, rounding=rounding)
+            if r.trace is not None:
+                r.trace.append(T.Rounded(func, places, mode, v, result, argument, span))
+            return result
+
+        return round_traced
 
     return build
 

@@ -133,9 +133,10 @@ def _row_step_fast(step: RowStep, rows: list[RowEnv]) -> int:
 
 def _row_step_careful(step: RowStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFailure]]:
     fn, k, failed = step.fn, step.slot, []
+    traced = step.traced or fn
     for r in rows:
         try:
-            r.v[k] = fn(r)
+            r.v[k] = fn(r) if r.trace is None else traced(r)
         except RowFailure as e:
             failed.append((r, e))
             continue
@@ -144,8 +145,8 @@ def _row_step_careful(step: RowStep, rows: list[RowEnv]) -> list[tuple[RowEnv, R
             continue
         if step.override is not None:
             _apply_override(step, r)
-        if r.trace is not None and not step.hidden:
-            r.trace.append(T.Computed(step.name, r.v[k], step.span))
+        if r.trace is not None:
+            r.trace.append(T.Computed(step.name, r.v[k], step.span, step.hidden, step.owner))
     return failed
 
 
@@ -195,17 +196,14 @@ def _group_step(step: GroupStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFa
         else:
             _cohort_aggregate(step, group, rows, key)
     for r in rows:
-        if (
-            r.trace is not None
-            and step.kind != "rank"
-            and id(r) not in members
-            and step.per is None
-        ):
-            pass
-        if r.trace is not None and step.kind == "rank" and id(r) not in members:
+        if r.trace is None:
+            continue
+        if step.kind == "rank" and id(r) not in members:
             r.trace.append(
                 T.Ranked(step.name, None, 0, (), 0, step.cond_text, None, False, step.span)
             )
+        # a group step is always a hidden one (lifted): its events go with its reader's
+        r.trace.append(T.Computed(step.name, r.v[k], step.span, True, step.owner))
     return failed
 
 
@@ -244,7 +242,7 @@ def _rank(step: GroupStep, group: list[RowEnv], per_key: Any) -> None:
             r.trace.append(
                 T.Ranked(
                     step.name,
-                    rank,
+                    Decimal(rank),
                     size,
                     keys,
                     counts[values] - 1,

@@ -25,12 +25,13 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 class Check:
     """One test in a cell: `value OP bound`, or membership in a list of values."""
 
-    __slots__ = ("bounds", "op", "test")
+    __slots__ = ("bounds", "op", "percent", "test")
 
-    def __init__(self, op: str, bounds: list[Fn]) -> None:
+    def __init__(self, op: str, bounds: list[Fn], percent: bool = False) -> None:
         self.op = op
         self.bounds = bounds
         self.test = _OPS.get(op)
+        self.percent = percent  # every bound written as a percentage (`>= 120%`)
 
     def bound(self, r: RowEnv) -> Any:
         if len(self.bounds) == 1:
@@ -46,13 +47,19 @@ class Check:
         return all(v != f(r) for f in self.bounds)
 
 
+def _percent(e: A.Expr) -> bool:
+    return isinstance(e, A.Num) and e.percent
+
+
 def _cell(comp: Compiler, cell: A.Cell, scope: dict[str, Fn]) -> list[Check]:
+    """A cell's checks; their bounds are read again to explain a row, so compiled quietly."""
     if isinstance(cell, A.AnyCell):
         return []
     if isinstance(cell, A.BoundsCell):
-        return [Check(b.op, [comp.expr(b.value, scope)]) for b in cell.bounds]
-    values = [comp.expr(v, scope) for v in cell.values]
-    return [Check("=" if len(values) == 1 else "in", values)]
+        return [Check(b.op, [comp.quietly(b.value, scope)], _percent(b.value)) for b in cell.bounds]
+    values = [comp.quietly(v, scope) for v in cell.values]
+    percent = all(_percent(v) for v in cell.values)
+    return [Check("=" if len(values) == 1 else "in", values, percent)]
 
 
 def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
@@ -80,27 +87,27 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
             if not any(c.fails(values[i], r) for i, c in checks):
                 value = result(r)
                 if r.trace is not None:
-                    _record(r, index, values)
+                    _record(r, index, values, value)
                 return value
         if r.trace is not None:
-            _record(r, None, values)
+            _record(r, None, values, None)
         return None
 
-    def _record(r: RowEnv, index: int | None, values: list[Any]) -> None:
+    def _record(r: RowEnv, index: int | None, values: list[Any], result: Any) -> None:
         tried = []
         for checks, _res, row_span, _o in rows[: len(rows) if index is None else index]:
             for i, c in checks:
                 if c.fails(values[i], r):
-                    tried.append(T.RowTried(row_span, i, values[i], c.op, c.bound(r)))
+                    tried.append(T.RowTried(row_span, i, values[i], c.op, c.bound(r), c.percent))
                     break
         matched: tuple[tuple[Any, str, Any], ...] = ()
+        percent: tuple[bool, ...] = ()
         hit_span: Span | None = None
         otherwise = False
-        result = None
         if index is not None:
-            checks, res, hit_span, otherwise = rows[index]
+            checks, _res, hit_span, otherwise = rows[index]
             matched = tuple((values[i], c.op, c.bound(r)) for i, c in checks)
-            result = res(r)
+            percent = tuple(c.percent for _i, c in checks)
         assert r.trace is not None
         r.trace.append(
             T.TableHit(
@@ -115,6 +122,7 @@ def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
                 otherwise,
                 result,
                 span,
+                percent,
             )
         )
 

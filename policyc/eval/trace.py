@@ -6,17 +6,80 @@ Events hold values and spans only: no text is built while evaluating.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from decimal import Decimal
+from typing import Any, NamedTuple, TypeAlias
 
 from policyc.source import Span
 
 
 @dataclass(frozen=True, slots=True)
 class Computed:
-    """A definition, state or output got its value on this row."""
+    """A definition, state or output got its value on this row.
+
+    A hidden step (a lifted rank or aggregate argument, named `_...`) is computed for the
+    definition `owner` that reads it, so its events are shown with that definition's; one
+    read only from another month (`previous(x * 2)`) has no owner this month.
+    """
 
     name: str
     value: Any
+    span: Span
+    hidden: bool = False
+    owner: str | None = None
+
+
+class Operand(NamedTuple):
+    """A part of an expression that was read, where it stands, and its value (a named
+    tuple, not an event: cheaper to define, and `eval` imports this module)."""
+
+    span: Span
+    value: Any
+    percent: bool = False  # compared with a bound written as a percentage: shown as one
+
+
+@dataclass(frozen=True, slots=True)
+class Worked:
+    """Arithmetic worked out: the expression at `span` with each operand's value.
+
+    Operands are the parts of the expression that are not operators or literals (names,
+    calls, ...), each with where it stands in the source; one not evaluated is left out.
+    """
+
+    operands: tuple[Operand, ...]
+    result: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A yes/no expression worked out outside an `if` (`probation and score < 50`)."""
+
+    operands: tuple[Operand, ...]
+    result: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """An `if`: the condition's value (with its operands), and the branch taken."""
+
+    operands: tuple[Operand, ...]
+    cond: Span
+    held: Any  # the condition's value: true, false or none
+    taken: str  # then, else
+    branch: Span
+    result: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rounded:
+    func: str  # round, round_down, round_up
+    places: int
+    mode: str
+    value: Any
+    result: Any
+    argument: Span
     span: Span
 
 
@@ -34,6 +97,7 @@ class RowTried:
     value: Any
     op: str
     bound: Any
+    percent: bool = False  # the bound was written as a percentage
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +113,7 @@ class TableHit:
     otherwise: bool
     result: Any
     span: Span
+    percent: tuple[bool, ...] = ()  # per check: its bound was written as a percentage
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +185,7 @@ class Override:
 @dataclass(frozen=True, slots=True)
 class Ranked:
     name: str
-    rank: int | None
+    rank: Decimal | None  # a value like any other (the definition's), not a position
     size: int
     keys: tuple[tuple[str, str, Any], ...]  # (key text, direction, this row's value)
     tied: int  # other rows sharing this rank
@@ -142,6 +207,10 @@ class CohortAggregate:
 
 Event: TypeAlias = (
     Computed
+    | Worked
+    | Condition
+    | Branch
+    | Rounded
     | WeightedSum
     | TableHit
     | CaseChosen

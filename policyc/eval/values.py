@@ -74,7 +74,7 @@ def show(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "true" if value else "false"  # as records, `eval` and `policyc test` write it
     if isinstance(value, Decimal):
         text = plain(value)
         if "." in text and len(text.split(".")[1]) > 6:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,6 +28,8 @@ PUNCT = {"COLON", "COMMA", "LPAR", "RPAR", "ARROW", "BAR", "LT", "QMARK"}
 _OPS = {
     "≤": "<=",
     "≥": ">=",
+    "≦": "<=",
+    "≧": ">=",
     "≠": "!=",
     "==": "=",
     "×": "*",
@@ -36,7 +39,13 @@ _OPS = {
 
 
 def _op(text: str) -> str:
-    return _OPS.get(text, text)
+    # NFKC turns the full-width forms (＜＝, ＋, ！＝ ...) into their ASCII ones
+    plain = unicodedata.normalize("NFKC", text)
+    return _OPS.get(plain, plain)
+
+
+def _month(tok: Token) -> str:
+    return unicodedata.normalize("NFKC", str(tok))  # 2021－03 (full-width hyphen) is 2021-03
 
 
 def _toks(children: list[Any]) -> list[Any]:
@@ -153,7 +162,7 @@ class _Lower(Transformer[Token, Any]):
         if c.type == "STRING":
             return str(c)[1:-1]
         if c.type == "MONTH":
-            return str(c)
+            return _month(c)
         return A.LabelValue(str(c))
 
     def key_decl(self, meta: Meta, ch: list[Any]) -> A.KeyDecl:
@@ -353,7 +362,7 @@ class _Lower(Transformer[Token, Any]):
     def example_key(self, meta: Meta, ch: list[Any]) -> tuple[str, str | None, str | None]:
         key = str(ch[0])
         key = key[1:-1] if key.startswith('"') else key
-        months = [str(c) for c in ch[1:]]
+        months = [_month(c) for c in ch[1:]]
         first = months[0] if months else None
         last = months[1] if len(months) > 1 else first
         return key, first, last
@@ -474,8 +483,22 @@ class _Lower(Transformer[Token, Any]):
         per = str(ch[1]) if len(ch) > 1 else None
         return A.Among(ch[0], per, self.sp(meta))
 
+    def per_only(self, meta: Meta, ch: list[Any]) -> A.Among:
+        """`per F` alone means `among true per F`: everyone, grouped by F. The condition
+        no one wrote gets an empty span (see `implicit_condition`)."""
+        start = meta.start_pos
+        return A.Among(A.Bool(True, self.src.span(start, start)), str(ch[0]), self.sp(meta))
+
     def expr_list(self, meta: Meta, ch: list[Any]) -> list[Any]:
         return _toks(ch)
+
+
+def implicit_condition(clause: A.Among) -> bool:
+    """True for `per F` written without `among`: its condition `true` has no text."""
+    c = clause.cond
+    return (
+        clause.per is not None and isinstance(c, A.Bool) and c.value and c.span.start == c.span.end
+    )
 
 
 def lower(tree: Tree[Token], source: SourceFile) -> tuple[A.Policy, list[Diagnostic]]:
