@@ -6,6 +6,7 @@ text -> parse tree -> AST -> model -> checks -> plan (evaluation tree) -> outcom
 from __future__ import annotations
 
 import gc
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from policyc.check import check_model
 from policyc.compile import Plan, compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
 from policyc.eval.engine import Outcome, RowError, label_errors, run
+from policyc.eval.values import month_ord
 from policyc.model import Model, build_model
-from policyc.records import Loaded, RecordError, error_order, load_csv
+from policyc.records import MONTH_RE, Loaded, RecordError, error_order, load_csv
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.lower import lower
@@ -102,13 +104,25 @@ def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None)
     gc.disable()
     try:
         loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
-        outcome = run(plan, loaded.rows, trace_ids)
+        outcome = run(plan, loaded.rows, trace_ids, _rejected_by_employee(loaded))
         outcome.errors.extend(label_errors(plan, loaded.dropped))
     finally:
         gc.freeze()  # what exists now lives to the end: later collections skip it
         if paused:
             gc.enable()
     return Evaluation(plan, loaded, outcome, str(records))
+
+
+def _rejected_by_employee(loaded: Loaded) -> dict[str, list[tuple[int, int]]]:
+    """(month, row) of each row rejected while loading, duplicates included, by employee;
+    a row whose month cannot be read cannot be placed in time and is left out."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for line, (emp, period) in loaded.rejected.items():
+        if emp and re.fullmatch(MONTH_RE, period):
+            out.setdefault(emp, []).append((month_ord(period), line))
+    for r in loaded.dropped:
+        out.setdefault(r.key[0], []).append((r.ord, r.line))
+    return out
 
 
 __all__ = ["Checked", "Evaluation", "RowError", "check_file", "check_source", "evaluate"]

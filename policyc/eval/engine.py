@@ -16,7 +16,7 @@ from typing import Any
 
 from policyc.compile import GroupStep, Plan, RowStep, StateStep
 from policyc.eval import trace as T
-from policyc.eval.values import RowEnv, RowFailure, ord_month
+from policyc.eval.values import NoStart, RowEnv, RowFailure, ord_month
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +32,14 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
 
 
-def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> Outcome:
-    """Evaluate every row. Rows whose employee id is in `trace_keys` record trace events."""
+def run(
+    plan: Plan,
+    rows: list[RowEnv],
+    trace_keys: set[str] | None = None,
+    rejected: dict[str, list[tuple[int, int]]] | None = None,
+) -> Outcome:
+    """Evaluate every row. Rows whose employee id is in `trace_keys` record trace events;
+    `rejected` holds, by employee, the (month, row) of rows rejected before evaluation."""
     by_period: dict[int, list[RowEnv]] = defaultdict(list)
     timelines: dict[str, dict[int, RowEnv]] = defaultdict(dict)
     for r in rows:
@@ -46,6 +52,9 @@ def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> O
     tracing = trace_keys is not None
     errors: list[RowError] = []
     state_last: dict[str, dict[str, RowEnv]] = {}
+    # rows of each employee that did not evaluate, (month, row): rejected while loading, and
+    # added to as rows fail here (months run in order, so earlier failures are known)
+    earlier = {emp: list(v) for emp, v in (rejected or {}).items()}
     for o in sorted(by_period):  # calendar order: history must be final before it is read
         period_rows = by_period[o]
         period_rows.sort(key=lambda r: r.key)
@@ -58,7 +67,11 @@ def run(plan: Plan, rows: list[RowEnv], trace_keys: set[str] | None = None) -> O
                 failed = _state_step(step, period_rows, state_last)
             if failed:
                 for r, err in failed:
-                    errors.append(RowError(r.line, err.column or step.name, err.message))
+                    message = err.message
+                    if isinstance(err, NoStart):
+                        message = _no_start(err, r, earlier) or message
+                    errors.append(RowError(r.line, err.column or step.name, message))
+                    earlier.setdefault(r.key[0], []).append((r.ord, r.line))
                     r.failed = True
                     del r.emp[r.ord]
                     _forget(state_last, r)
@@ -94,6 +107,21 @@ def _more_about_failed(plan: Plan, failed: list[RowEnv], errors: list[RowError])
         return []
     seen = {(e.line, e.column) for e in errors}
     return [e for e in label_errors(plan, failed) if (e.line, e.column) not in seen]
+
+
+def _no_start(err: NoStart, r: RowEnv, rejected: dict[str, list[tuple[int, int]]]) -> str:
+    """When an earlier row of the employee was rejected (here or while loading), that row
+    is why there is nothing to carry on from: name it."""
+    emp = r.key[0]
+    lines = [line for o, line in rejected.get(emp, []) if o < r.ord]
+    if not lines:
+        return ""
+    row = min(lines)
+    return (
+        f"`{err.column}` is blank here, and this employee's earlier row {row} was rejected, "
+        f"so `{err.state}` has nothing to carry on from: fix row {row}, or give "
+        f"`{err.column}` on this row"
+    )
 
 
 def _forget(state_last: dict[str, dict[str, RowEnv]], r: RowEnv) -> None:
@@ -299,10 +327,11 @@ def _advance(step: StateStep, r: RowEnv, last_rows: dict[str, RowEnv]) -> None:
     given = step.start(r)
     if last is None:
         if given is None:
-            raise RowFailure(
+            raise NoStart(
                 step.start_column,
                 f"`{step.start_column}` is blank on this employee's first row; "
                 f"`{step.name}` needs a starting value",
+                step.name,
             )
         before = given
     else:

@@ -33,6 +33,15 @@ class RowFailure(Exception):
         self.message = message
 
 
+class NoStart(RowFailure):
+    """A state with no starting value on what is, among the accepted rows, an employee's
+    first: the engine says so better once it knows of an earlier rejected row."""
+
+    def __init__(self, column: str, message: str, state: str) -> None:
+        super().__init__(column, message)
+        self.state = state
+
+
 def month_ord(text: str) -> int:
     return int(text[:4]) * 12 + int(text[5:7]) - 1
 
