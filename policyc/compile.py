@@ -112,6 +112,8 @@ def _text(span: Span, text: str) -> str:
 _UNREAD = object()  # an operand that was not evaluated (the other side of `and` decided)
 # what stays inside one traced expression: the nodes between its operands
 _ARITH_OPS = (A.BinOp, A.Neg)
+# built-in calls shown worked out with their arguments' values: `max(-2654.33, 0) = 0`
+_SHOWN_CALLS = frozenset({"min", "max", "clamp", "abs", "default"})
 _COND_OPS = (A.BinOp, A.Neg, A.Compare, A.Is, A.In, A.And, A.Or, A.Not)
 
 
@@ -219,7 +221,9 @@ class Compiler:
                     self._mark_percent(cap, e)
                 return fn  # type: ignore[no-any-return]
             return self._operand(cap, e, scope)
-        if self._quiet == 0 and isinstance(e, A.BinOp):
+        if self._quiet == 0 and (
+            isinstance(e, A.BinOp) or (isinstance(e, A.Call) and e.func in _SHOWN_CALLS)
+        ):
             return self._worked(e, scope, "arith")
         if self._quiet == 0 and isinstance(e, _COND_OPS):
             return self._worked(e, scope, "cond")

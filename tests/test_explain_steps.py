@@ -248,3 +248,17 @@ def test_a_lifted_rank_is_explained_under_the_definition_that_reads_it(tmp_path:
     assert bonus < rank_line < base
     assert "if rank(s desc among true) = 1 (1 = 1): true -> then 190" in lines
     assert lines[base + 1] == "100 + 90 = 190"
+
+
+def test_min_max_clamp_and_default_are_worked_out(tmp_path: Path) -> None:
+    text = SALES.replace(
+        "output completion,",
+        "above = max(sales - 150000, 0)\nband_part = clamp(sales - 100000, 0, 50000)\n"
+        "output above, band_part, completion,",
+    )
+    plan, rows, result = _traced(tmp_path, text)
+    assert result.out("S1", "2024-01")["above"] == "0"
+    lines = _lines(plan, rows["S1"])
+    assert "max(130000 - 150000, 0) = 0" in lines
+    assert "clamp(130000 - 100000, 0, 50000) = 30000" in lines
+    assert "default(1.990045, 0) = 1.990045" in lines
