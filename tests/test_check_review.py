@@ -293,3 +293,18 @@ def test_a_row_of_one_cell_is_singular() -> None:
     (d,) = found(cn(body + "output 得分, 等级, 奖金\n"))
     assert d.code == "E0407"
     assert d.message.startswith("this row has 1 cell, but the table has 2 inputs")
+
+
+def test_a_misspelt_name_in_a_branch_is_an_unknown_name_not_a_label() -> None:
+    head = CN_HEAD.format(fields="  底薪 : money places 2", key="employee_id, period")
+    text = head.split("等级 = band")[0] + "flag = if 质量 > 1 then 底新 else 0\noutput flag\n"
+    checked = check_text(text)
+    errors = [d for d in checked.diagnostics if d.severity is Severity.ERROR]
+    assert [d.code for d in errors] == ["E0101"]
+    assert marked(checked, errors[0]) == "底新" and errors[0].help == "did you mean `底薪`?"
+
+
+def test_a_real_label_in_a_branch_is_still_a_kind_mismatch() -> None:
+    head = CN_HEAD.format(fields="  底薪 : money places 2", key="employee_id, period")
+    text = head.split("等级 = band")[0] + "flag = if 质量 > 1 then 优秀 else 0\noutput flag\n"
+    assert "E0204" in codes(text)

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation, local
 from typing import Literal
 
 from policyc.check.common import Site, introduced_labels, sites, snippet
-from policyc.diagnostics import Diagnostic, error
+from policyc.diagnostics import Diagnostic, did_you_mean, error
 from policyc.model import AGGREGATES, Model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
@@ -315,6 +315,8 @@ class Typer:
                 self.condition(e.cond, env, out)
                 then = self.infer(e.then, env, out)
                 other = self.infer(e.otherwise, env, out)
+                if join(then, other) is None and self._misspelt_branch(e, env, out):
+                    return ANY
                 return self._join_at(then, other, e.otherwise, "the `then` branch gives", out)
             case A.Call():
                 return self._call(e, env, out)
@@ -399,6 +401,26 @@ class Typer:
                 re.span,
             ),
         )
+
+    def _misspelt_branch(self, e: A.If, env: Env, out: list[Diagnostic] | None) -> bool:
+        """`then 底新 else 0`: a branch that reads as a new label but is one slip from a
+        defined name is the name misspelt, not a label: say that, at the name."""
+        for branch in (e.then, e.otherwise):
+            if not isinstance(branch, A.Name) or branch.name in env:
+                continue
+            name = branch.name
+            declared = self.m.enum_labels() | {
+                step for lad in self.m.ladders.values() for c in lad.cases for step in c.steps
+            }
+            if self.m.is_value(name) or name in declared:
+                continue
+            hint = did_you_mean(name, self.m.value_names())
+            if hint is None:
+                continue
+            message = f"unknown name `{name}`: it would read as a label here"
+            self._report(out, error("E0101", message, branch.span, hint))
+            return True
+        return False
 
     def _join_at(
         self, before: Ty, new: Ty, at: A.Expr, what: str, out: list[Diagnostic] | None
