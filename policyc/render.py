@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from policyc.compile import Plan
@@ -35,6 +36,35 @@ def to_jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     for obj in rows:
         yield dumps(obj) + "\n"
+
+
+def jsonl_lines(plan: Plan, rows: list[RowEnv]) -> Iterator[str]:
+    """The same lines as `to_jsonl(result_rows(...))`, byte for byte, without a dict and
+    the generic encoder per row: on a large file this is a quarter of `eval`'s time."""
+    m = plan.model
+    keys = [(k, plan.field_names.index(k)) for k in m.key]
+    outputs = [(n, s) for n, s in plan.outputs if n not in m.key]
+    names = [k for k, _ in keys] + [n for n, _ in outputs]
+    heads = [("{" if i == 0 else ", ") + encode_basestring(n) + ": " for i, n in enumerate(names)]
+    key_parts = list(zip(heads, [s for _, s in keys], strict=False))
+    out_parts = list(zip(heads[len(keys) :], [s for _, s in outputs], strict=True))
+    for r in rows:
+        v = r.v
+        parts = [h + _json_value(v[s]) for h, s in key_parts]
+        parts += [h + _json_value(plain(v[s])) for h, s in out_parts]
+        yield "".join(parts) + "}\n"
+
+
+def _json_value(v: Any) -> str:
+    if type(v) is str:
+        return encode_basestring(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return json.dumps(v, ensure_ascii=False)
 
 
 def to_json(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from conftest import Result, csv_text
+from conftest import Result, csv_text, evaluate_plan, plan_for
 
 Run = Callable[..., Result]
 
@@ -530,3 +531,21 @@ def test_an_empty_cohort_counts_zero(run_policy: Run) -> None:
     assert r.out("E3", "2021-01")["per_team"] == "0"  # team b: nobody above 15
     assert r.out("E1", "2021-01")["per_team"] == "1"
     assert r.out("E1", "2021-01")["total"] is None  # a sum of nothing is none, as over a window
+
+
+def test_fast_jsonl_lines_equal_the_generic_encoder(tmp_path: Path) -> None:
+    """`eval --format jsonl` writes lines without a dict per row; they must be the very
+    bytes json would write, escapes and Chinese included."""
+    from policyc.render import jsonl_lines, result_rows, to_jsonl
+
+    text = (
+        'policy "t"\nrecord\n  employee_id : id\n  note : text?\n  s : score?\n  ok : bool?\n'
+        "key employee_id\nx = s * 2\noutput note, x, ok\n"
+    )
+    records = 'employee_id,note,s,ok\n"E""1","say ""hi""\\\\ 张伟\t",33.3,true\nE2,,,\nE3,\\u0041,0,false\n'
+    plan = plan_for(text)
+    path = tmp_path / "r.csv"
+    path.write_text(records, encoding="utf-8")
+    rows = evaluate_plan(plan, path).evaluation.outcome.rows
+    assert len(rows) == 3
+    assert list(jsonl_lines(plan, rows)) == list(to_jsonl(result_rows(plan, rows)))

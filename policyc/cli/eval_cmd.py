@@ -16,7 +16,7 @@ from policyc.cli.common import (
 )
 from policyc.pipeline import evaluate, reported_rows
 from policyc.records import printable
-from policyc.render import result_columns, result_rows, to_csv, to_json, to_jsonl, to_table
+from policyc.render import jsonl_lines, result_columns, result_rows, to_csv, to_json, to_table
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -54,7 +54,7 @@ def eval_cmd(policy: str, records: str, fmt: str | None, output: str | None, str
     columns = result_columns(plan)
     rows = result_rows(plan, result.outcome.rows)
     chunks = {
-        "jsonl": lambda: to_jsonl(rows),
+        "jsonl": lambda: jsonl_lines(plan, result.outcome.rows),
         "json": lambda: to_json(rows),
         "csv": lambda: to_csv(columns, rows),
         "table": lambda: to_table(columns, rows),
