@@ -157,11 +157,11 @@ def test_a_write_that_fails_midway_is_the_same_one_line(
 ) -> None:
     import policyc.cli.eval_cmd as eval_cmd
 
-    def full_disk(rows: object) -> Iterator[str]:
+    def full_disk(plan: object, rows: object) -> Iterator[str]:
         yield "{"
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(eval_cmd, "to_jsonl", full_disk)
+    monkeypatch.setattr(eval_cmd, "jsonl_lines", full_disk)
     target = tmp_path / "out.jsonl"
     code, _, err = policyc("eval", POLICY_A, EXAMPLE_A, "--format", "jsonl", "-o", target)
     assert code == 2

@@ -224,8 +224,8 @@ def run_main(monkeypatch: pytest.MonkeyPatch, *args: str | Path) -> int:
     return code if isinstance(code, int) else 1
 
 
-def fail_after_first_chunk(error: BaseException) -> Callable[[Iterator[object]], Iterator[str]]:
-    def chunks(rows: Iterator[object]) -> Iterator[str]:
+def fail_after_first_chunk(error: BaseException) -> Callable[[object, object], Iterator[str]]:
+    def chunks(plan: object, rows: object) -> Iterator[str]:
         yield '{"half": '
         raise error
 
@@ -246,7 +246,7 @@ def test_output_survives_a_writer_that_fails_midway(
 
     target = tmp_path / "out.jsonl"
     target.write_text(OLD, encoding="utf-8")
-    monkeypatch.setattr(eval_cmd, "to_jsonl", fail_after_first_chunk(error))
+    monkeypatch.setattr(eval_cmd, "jsonl_lines", fail_after_first_chunk(error))
     code = run_main(monkeypatch, "eval", POLICY_A, RECORDS_A, "--format", "jsonl", "-o", target)
     err = capsys.readouterr().err
     assert code == status, err
