@@ -460,7 +460,8 @@ def hostile_records(model: Model, good: Records, rng: random.Random) -> Hostile:
         last = data.rstrip(b"\r\n").rfind(b"\n") + 1
         data = data[: rng.randint(last, len(data))]
         # the last line with text: a row cut down to no cells is a blank line, not a row
-        last_row = max(i for i, cells in enumerate([[], *rec.rows]) if "".join(cells).strip())
+        rows_with_text = (i for i, cells in enumerate([[], *rec.rows]) if "".join(cells).strip())
+        last_row = max(rows_with_text, default=0)
         if last_row:
             out.touched.add(rec.employees[last_row - 1])
         out.notes.append("last line truncated")
