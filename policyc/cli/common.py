@@ -7,7 +7,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -134,3 +134,16 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+DEFAULT_DIR = "policies"
+
+
+def policy_files(paths: tuple[str, ...], find: Callable[[Sequence[str]], list[Path]]) -> list[Path]:
+    """The files `test` and `fmt` work on: PATHs (files and directories), or `policies/`."""
+    if not paths and not Path(DEFAULT_DIR).is_dir():
+        raise click.UsageError(f"no PATH given and there is no `{DEFAULT_DIR}/` directory here")
+    try:
+        return find(paths or (DEFAULT_DIR,))
+    except FileNotFoundError as e:
+        raise click.UsageError(f"no policy file or directory at `{e}`") from e

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from policyc.cli.common import write_atomic
+from policyc.cli.common import policy_files, write_atomic
 from policyc.diagnostics import render_all
 from policyc.fmt import (
     Formatted,
@@ -22,8 +22,6 @@ from policyc.fmt import (
 )
 from policyc.fmt_text import FormatError
 from policyc.source import SourceFile
-
-DEFAULT_DIR = "policies"
 
 
 @click.command("fmt")
@@ -37,12 +35,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool) -> None:
     """
     if paths == ("-",):
         sys.exit(_stdin(check))
-    if not paths and not Path(DEFAULT_DIR).is_dir():
-        raise click.UsageError(f"no PATH given and there is no `{DEFAULT_DIR}/` directory here")
-    try:
-        files = find_policy_files(paths or (DEFAULT_DIR,))
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no policy file or directory at `{e}`") from e
+    files = policy_files(paths, find_policy_files)
     failed = unformatted = changed = 0
     for path in files:
         result = _format(path)

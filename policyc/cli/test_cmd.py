@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from policyc.cli.common import check_writable, format_for, write_output
+from policyc.cli.common import DEFAULT_DIR, check_writable, format_for, policy_files, write_output
 from policyc.testing import REPORTS, files_to_test, run_files, summary
-
-DEFAULT_DIR = "policies"
 
 
 @click.command("test")
@@ -42,12 +40,7 @@ def test_cmd(paths: tuple[str, ...], fmt: str | None, output: str | None) -> Non
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
-    if not paths and not Path(DEFAULT_DIR).is_dir():
-        raise click.UsageError(f"no PATH given and there is no `{DEFAULT_DIR}/` directory here")
-    try:
-        files = files_to_test(paths or (DEFAULT_DIR,))
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no policy file or directory at `{e}`") from e
+    files = policy_files(paths, files_to_test)
     if not files:
         raise click.UsageError(f"no `.policy` files in {', '.join(paths or (DEFAULT_DIR,))}")
     return files
