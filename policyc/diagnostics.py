@@ -55,27 +55,31 @@ def closest_name(name: str, candidates: Iterable[str]) -> str | None:
     pool = sorted(set(candidates) - {name})
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not close and 2 <= len(name) <= SHORT_NAME:
-        close = [c for c in pool if 2 <= len(c) <= SHORT_NAME + 1 and _one_edit(name, c)][:1]
+        close = [c for c in pool if 2 <= len(c) <= SHORT_NAME + 1 and edit_distance(name, c) == 1][
+            :1
+        ]
     return close[0] if close else None
 
 
 SHORT_NAME = 3  # up to this length one character is a large share of a name: judge by edits too
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """True when `b` is `a` with one character replaced, added, dropped or swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        if len(diff) != 2:
-            return False
-        i, j = diff
-        return j == i + 1 and a[i] == b[j] and a[j] == b[i]
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance where swapping two neighbours (`kye`) is one edit; any
+    distance above 2 is reported as 3 (only near misses matter here)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        prev2, prev = prev, cur
+    return min(prev[-1], 3)
 
 
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -40,11 +40,7 @@ NOT_WORDS = {
 }
 
 
-def show(value: Any) -> str:
-    """A value as an explanation writes it: as `eval` and `policyc test` do (`true`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return values.show(value)
+show = values.show  # as `eval` and `policyc test` write values (`true`, not `yes`)
 
 
 def show_percent(value: Any) -> str:

@@ -362,8 +362,8 @@ def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> 
         if not isinstance(got, dict):
             for col, message in _row_errors(schema, data, odd, got, model):
                 errors.append(RecordError(name, line, col, message))
-            _claim(claimed, data, id_field, period_field, line)
-            rejected[line] = _key_cells(data, id_field, period_field)
+            rejected[line] = key_cells = _key_cells(data, id_field, period_field)
+            _claim(claimed, key_cells, id_field, period_field, line)
             continue
         values = schema.values(got, fields)
         values.extend([None] * (nslots - len(values)))
@@ -424,17 +424,11 @@ def _odd_cells(data: dict[str, str], numeric: list[str], undecodable: bool) -> d
 
 
 def _validate(schema: RecordSchema, data: dict[str, str]) -> dict[str, Any] | ValidationError:
+    """The typed row, or why not (cells are already trimmed, blank ones left out)."""
     try:
         return schema.validate(data)
     except ValidationError as e:
-        # a cell of spaces is blank too; checked only when a row fails, to stay fast
-        spaced = {k: v for k, v in data.items() if not v.isspace()}
-        if spaced == data:
-            return e
-        try:
-            return schema.validate(spaced)
-        except ValidationError as e2:
-            return e2
+        return e
 
 
 def _row_errors(
@@ -459,15 +453,14 @@ def _row_errors(
 
 def _claim(
     claimed: dict[tuple[str, ...], list[int]],
-    data: dict[str, str],
+    key_cells: tuple[str, str],
     id_field: str | None,
     period_field: str | None,
     line: int,
 ) -> None:
     """Note the employee-month a rejected row names, when its key cells are readable: a good
     row with the same key is then a duplicate too, not a silent pick of the one that loaded."""
-    emp = data.get(id_field or "", "").strip()
-    period = data.get(period_field or "", "").strip()
+    emp, period = key_cells
     if not id_field or not emp or _has_surrogate(emp):
         return
     if period_field and not re.match(MONTH_RE, period):

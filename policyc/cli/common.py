@@ -23,8 +23,7 @@ USAGE = 2  # the exit status of a usage error, as click's own
 
 def load_plan(path: str) -> tuple[Checked, Plan]:
     """Check a policy; on errors print every diagnostic and exit 1."""
-    if not Path(path).is_file():
-        raise click.UsageError(f"no policy file at `{path}`")
+    need_file(path, "policy")
     checked = check_file(path)
     if not checked.ok:
         click.echo(render_all(checked.diagnostics, {checked.source.name: checked.source}), err=True)

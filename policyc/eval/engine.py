@@ -95,8 +95,7 @@ def label_errors(plan: Plan, rows: list[RowEnv]) -> list[RowError]:
         for r in rows:
             given, ladder = r.v[slot], step.ladder.for_row(r)
             if given is not None and ladder is not None and given not in ladder:
-                message = f"`{given}` is not on the ladder for this row ({' < '.join(ladder)})"
-                out.append(RowError(r.line, step.start_column, message))
+                out.append(RowError(r.line, step.start_column, _off_ladder(given, ladder)))
     return out
 
 
@@ -109,14 +108,18 @@ def _more_about_failed(plan: Plan, failed: list[RowEnv], errors: list[RowError])
     return [e for e in label_errors(plan, failed) if (e.line, e.column) not in seen]
 
 
+def _off_ladder(label: Any, ladder: tuple[str, ...]) -> str:
+    return f"`{label}` is not on the ladder for this row ({' < '.join(ladder)})"
+
+
 def _no_start(err: NoStart, r: RowEnv, rejected: dict[str, list[tuple[int, int]]]) -> str:
     """When an earlier row of the employee was rejected (here or while loading), that row
     is why there is nothing to carry on from: name it."""
     emp = r.key[0]
-    lines = [line for o, line in rejected.get(emp, []) if o < r.ord]
-    if not lines:
+    before = [(o, line) for o, line in rejected.get(emp, []) if o < r.ord]
+    if not before:
         return ""
-    row = min(lines)
+    row = min(before)[1]  # the employee's earliest month that did not evaluate
     return (
         f"`{err.column}` is blank here, and this employee's earlier row {row} was rejected, "
         f"so `{err.state}` has nothing to carry on from: fix row {row}, or give "
@@ -340,13 +343,11 @@ def _advance(step: StateStep, r: RowEnv, last_rows: dict[str, RowEnv]) -> None:
         bad_given = last is None or given == before
         raise RowFailure(
             step.start_column if bad_given else step.name,
-            f"`{before}` is not on the ladder for this row ({' < '.join(ladder)})",
+            _off_ladder(before, ladder),
         )
     if ladder is not None and given is not None and given not in ladder:
         # read only on the first row, but a label that is on no ladder is still a bad record
-        raise RowFailure(
-            step.start_column, f"`{given}` is not on the ladder for this row ({' < '.join(ladder)})"
-        )
+        raise RowFailure(step.start_column, _off_ladder(given, ladder))
     after, direction, steps, end, rule = before, "stay", 0, False, None
     r.v[k] = before  # inside its own rules a state's name is its value before them
     for kind, n, cond, value, span in step.transitions:

@@ -17,7 +17,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
-from policyc.diagnostics import Diagnostic, error
+from policyc.diagnostics import Diagnostic, edit_distance, error
 from policyc.source import SourceFile
 
 MAX_POLICY_CHARS = 200_000
@@ -635,27 +635,10 @@ def _near_keywords(word: str) -> list[str]:
         return sorted(kw for kw in keywords() if kw == word[::-1].lower())
     near = []
     for kw in keywords():
-        d = _edit_distance(word.lower(), kw)
+        d = edit_distance(word.lower(), kw)
         if d <= (1 if len(kw) <= 4 else 2):
             near.append((d, kw))
     return [kw for _d, kw in sorted(near)]
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance where swapping two neighbours (`kye`) is one edit."""
-    if abs(len(a) - len(b)) > 2:
-        return 3
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                d = min(d, prev2[j - 2] + 1)
-            cur.append(d)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def _fits(site: _Site, col: int, word: str, kw: str) -> bool:
