@@ -396,3 +396,21 @@ def test_diagnostics_show_control_characters_escaped_and_carets_aligned() -> Non
             col = caret.index("^") - len("7 | ")
             word = "\\x1b" if line.startswith("7") else "nope"
             assert line[len("7 | ") :][col:].startswith(word), (line, caret)
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("  m : money places 2000000000000000000000000000000\n", "decimal places"),
+        ("window w = every 99999999999999999999999 months\n", "months"),
+    ],
+)
+def test_huge_counts_get_a_diagnostic_and_evaluation_never_starts(line: str, what: str) -> None:
+    """Found by fuzzing: `places 2222…` reached pydantic and overflowed building the record
+    model. A count past its limit is E0005, and only E0005."""
+    text = (
+        HEAD.replace("  s : score\n", "  s : score\n" + line) if "places" in line else HEAD + line
+    )
+    checked = checked_text(text + "x = s\noutput x\n")
+    errors = errors_of(checked)
+    assert [d.code for d in errors] == ["E0005"] and what in errors[0].message

@@ -16,6 +16,11 @@ from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 
 MAX_NUMBER_DIGITS = 28
+# Counts written in a policy: decimal places (as many as a number may have digits), months of a
+# window or look-back (a century), levels one rule moves.
+MAX_PLACES = MAX_NUMBER_DIGITS
+MAX_MONTHS = 1200
+MAX_STEPS = 1000
 # A function is inlined at each call, so calls can multiply a short text into a huge or
 # very deep expression (`f2(v) = f1(v) + f1(v)`, `f3(v) = f2(v) + f2(v)`, ...). Bounds on
 # a definition's expression once every call in it is inlined (the bundled policies stay
@@ -94,6 +99,22 @@ class _Lower(Transformer[Token, Any]):
             self.diags.append(error("E0005", f"`{tok}` is not a number", self.tsp(tok)))
             return Decimal(0)
 
+    def count(self, tok: Token, limit: int, what: str, stand_in: int | None = None) -> int:
+        """A whole number that counts something (places, months, levels): past `limit` it
+        means nothing, and a huge one would make later stages build huge things. Once
+        reported it becomes `stand_in` (else the limit), chosen to raise no second error."""
+        if len(str(tok)) > len(str(limit)) or int(tok) > limit:
+            self.diags.append(
+                error(
+                    "E0005",
+                    f"`{tok}` {what} is more than the limit of {limit}",
+                    self.tsp(tok),
+                    f"write the number of {what} you meant",
+                )
+            )
+            return limit if stand_in is None else stand_in
+        return int(tok)
+
     # -- top level
     def start(self, meta: Meta, ch: list[Any]) -> A.Policy:
         name, version = "", None
@@ -144,7 +165,7 @@ class _Lower(Transformer[Token, Any]):
         return ("range", ch[0], ch[1])
 
     def places(self, meta: Meta, ch: list[Any]) -> tuple[str, int]:
-        return ("places", int(ch[0]))
+        return ("places", self.count(ch[0], MAX_PLACES, "decimal places"))
 
     def signed_number(self, meta: Meta, ch: list[Any]) -> Decimal:
         value = self.dec(ch[-1])
@@ -197,7 +218,7 @@ class _Lower(Transformer[Token, Any]):
                     "windows are counted in `months`",
                 )
             )
-        return int(ch[0])
+        return self.count(ch[0], MAX_MONTHS, "months", 12)
 
     def window_single(self, meta: Meta, ch: list[Any]) -> A.WindowDecl:
         span = self.sp(meta)
@@ -321,10 +342,13 @@ class _Lower(Transformer[Token, Any]):
         return ("start", ch[0])
 
     def state_up(self, meta: Meta, ch: list[Any]) -> A.Transition:
-        return A.Transition("up", ch[1], int(ch[0]), None, self.sp(meta))
+        return A.Transition(
+            "up", ch[1], self.count(ch[0], MAX_STEPS, "levels"), None, self.sp(meta)
+        )
 
     def state_down(self, meta: Meta, ch: list[Any]) -> A.Transition:
-        return A.Transition("down", ch[1], int(ch[0]), None, self.sp(meta))
+        steps = self.count(ch[0], MAX_STEPS, "levels")
+        return A.Transition("down", ch[1], steps, None, self.sp(meta))
 
     def state_becomes(self, meta: Meta, ch: list[Any]) -> A.Transition:
         return A.Transition("becomes", ch[1], 0, ch[0], self.sp(meta))
@@ -477,7 +501,7 @@ class _Lower(Transformer[Token, Any]):
             self.diags.append(
                 error("E0006", f"unknown unit `{ch[1]}`", self.tsp(ch[1]), "write `last N months`")
             )
-        return None, int(ch[0])
+        return None, self.count(ch[0], MAX_MONTHS, "months", 12)
 
     def among(self, meta: Meta, ch: list[Any]) -> A.Among:
         per = str(ch[1]) if len(ch) > 1 else None
