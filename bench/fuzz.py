@@ -41,11 +41,11 @@ CONTRACT_B = ROOT / "policies" / "call_center_bonus.policy"
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from policyc.compile import GroupStep, Plan  # noqa: E402
+from policyc.backend.closures.compile import GroupStep, Plan  # noqa: E402
 from policyc.diagnostics import Diagnostic, render_all  # noqa: E402
-from policyc.model import Model  # noqa: E402
+from policyc.io.results import result_columns, result_rows, to_csv, to_jsonl, to_table  # noqa: E402
 from policyc.pipeline import check_source, compile_checked, evaluate  # noqa: E402
-from policyc.render import result_columns, result_rows, to_csv, to_jsonl, to_table  # noqa: E402
+from policyc.semantics.model import Model  # noqa: E402
 from policyc.source import SourceFile  # noqa: E402
 from policyc.syntax import ast as A  # noqa: E402
 

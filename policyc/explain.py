@@ -14,13 +14,14 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from policyc.compile import Plan
-from policyc.eval import trace as T
-from policyc.eval import values
-from policyc.eval.values import RowEnv, plain
-from policyc.model import names_in, referenced_values
+from policyc.backend.closures.compile import Plan
+from policyc.runtime import trace as T
+from policyc.runtime import values
+from policyc.runtime.values import RowEnv, plain
+from policyc.semantics.model import referenced_values
 from policyc.source import Span
 from policyc.syntax import ast as A
+from policyc.syntax.walk import names_in
 
 OP_WORDS = {
     ">": "is above",

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from policyc.check import check_model
-from policyc.compile import Plan, compile_plan
+from policyc.backend.closures.compile import Plan, compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
-from policyc.eval.engine import Outcome, RowError, label_errors, run
-from policyc.eval.values import month_ord
-from policyc.model import Model, build_model
-from policyc.records import MONTH_RE, Loaded, RecordError, error_order, load_csv
+from policyc.io.records import MONTH_RE, Loaded, RecordError, error_order, load_csv
+from policyc.runtime.engine import Outcome, RowError, label_errors, run
+from policyc.runtime.values import month_ord
+from policyc.semantics.checks import check_model
+from policyc.semantics.model import Model, build_model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.lower import lower

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 from policyc.diagnostics import Diagnostic, Severity
+from policyc.io.records import RecordError
+from policyc.io.results import result_rows
 from policyc.pipeline import (
     Checked,
     Evaluation,
@@ -28,8 +30,6 @@ from policyc.pipeline import (
     compile_checked,
     evaluate,
 )
-from policyc.records import RecordError
-from policyc.render import result_rows
 from policyc.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]

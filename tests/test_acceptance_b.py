@@ -17,9 +17,9 @@ from typing import Any
 
 from conftest import POLICY_A, ROOT, TESTS, errors_of, run_cli
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
+from policyc.io.results import result_rows
 from policyc.pipeline import check_file, compile_checked, evaluate
-from policyc.render import result_rows
 from policyc.syntax import ast as A
 
 POLICY_B = ROOT / "policies" / "call_center_bonus.policy"

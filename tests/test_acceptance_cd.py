@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from conftest import ROOT, TESTS, csv_text, errors_of, evaluate_plan, run_inline
 
-from policyc.compile import Plan
-from policyc.eval import trace as T
-from policyc.model import Model
+from policyc.backend.closures.compile import Plan
+from policyc.io.results import result_rows
 from policyc.pipeline import check_file, compile_checked, evaluate
-from policyc.render import result_rows
+from policyc.runtime import trace as T
+from policyc.semantics.model import Model
 from policyc.syntax import ast as A
 
 POLICIES = ROOT / "policies"

@@ -18,12 +18,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyc.check import CHECKS, check_model
-from policyc.check.intervals import Interval, IntervalSet, LabelSet, box_minus, region_minus
-from policyc.check.types import Typer
 from policyc.diagnostics import Severity, render, render_all
-from policyc.model import build_model
 from policyc.pipeline import Checked, check_source
+from policyc.semantics.checks import CHECKS, check_model
+from policyc.semantics.checks.intervals import (
+    Interval,
+    IntervalSet,
+    LabelSet,
+    box_minus,
+    region_minus,
+)
+from policyc.semantics.model import build_model
+from policyc.semantics.types import Typer
 from policyc.source import SourceFile, display_width
 from policyc.syntax.lower import MAX_NUMBER_DIGITS, lower
 from policyc.syntax.parse import MAX_POLICY_CHARS, parse

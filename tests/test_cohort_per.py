@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from conftest import Result, csv_text
 
-from policyc.fmt import format_text
+from policyc.fmt.layout import format_text
 
 POLICY = """policy "per team"
 

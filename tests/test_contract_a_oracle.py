@@ -47,9 +47,9 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.diff import diff_records
-from policyc.diff_render import records_json
-from policyc.diff_rules import Version, version_of
+from policyc.diff.records import diff_records
+from policyc.diff.render import records_json
+from policyc.diff.rules import Version, version_of
 from policyc.pipeline import check_file
 
 OLD_REL = POLICY_A_REL

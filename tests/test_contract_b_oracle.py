@@ -30,7 +30,7 @@ from conftest import ROOT, TESTS, Result, errors_of, evaluate_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 from policyc.pipeline import check_file, compile_checked
 
 POLICY_B = ROOT / "policies" / "call_center_bonus.policy"

@@ -43,7 +43,7 @@ from conftest import ROOT, TESTS, csv_text, errors_of, evaluate_plan, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 from policyc.pipeline import check_file, compile_checked
 
 SALARY = ROOT / "policies" / "salary_structure.policy"

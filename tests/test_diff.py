@@ -33,10 +33,10 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import policyc.diff as diff_module
-from policyc.diff import DiffError, RecordDiff, diff_records, missing_columns
-from policyc.diff_render import records_json, records_text
-from policyc.diff_rules import Version, diff_rules, version_of
+import policyc.diff.records as diff_module
+from policyc.diff.records import DiffError, RecordDiff, diff_records, missing_columns
+from policyc.diff.render import records_json, records_text
+from policyc.diff.rules import Version, diff_rules, version_of
 from policyc.pipeline import check_file, check_source
 from policyc.source import SourceFile
 

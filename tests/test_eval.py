@@ -536,7 +536,7 @@ def test_an_empty_cohort_counts_zero(run_policy: Run) -> None:
 def test_fast_jsonl_lines_equal_the_generic_encoder(tmp_path: Path) -> None:
     """`eval --format jsonl` writes lines without a dict per row; they must be the very
     bytes json would write, escapes and Chinese included."""
-    from policyc.render import jsonl_lines, result_rows, to_jsonl
+    from policyc.io.results import jsonl_lines, result_rows, to_jsonl
 
     text = (
         'policy "t"\nrecord\n  employee_id : id\n  note : text?\n  s : score?\n  ok : bool?\n'

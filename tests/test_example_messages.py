@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import csv_text, evaluate_plan, plan_for
 
-from policyc.testing import run_file
+from policyc.examples import run_file
 
 POLICY = """policy "p"
 record

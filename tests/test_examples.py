@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
-from policyc.compile import Plan
-from policyc.pipeline import check_file, compile_checked
-from policyc.syntax import ast as A
-from policyc.testing import (
+from policyc.backend.closures.compile import Plan
+from policyc.examples import (
     ExampleResult,
     FileResult,
     files_to_test,
@@ -24,6 +22,8 @@ from policyc.testing import (
     run_file,
     same_value,
 )
+from policyc.pipeline import check_file, compile_checked
+from policyc.syntax import ast as A
 
 BUNDLED = ROOT / "policies"
 
@@ -289,7 +289,7 @@ def test_cli_default_runs_the_bundled_policies() -> None:
 def test_a_crash_fails_its_example_and_the_others_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import policyc.testing as testing
+    import policyc.examples as testing
 
     real = testing.run_example
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from conftest import csv_text, evaluate_plan, plan_for, run_cli
 
-from policyc.compile import Plan
-from policyc.eval.values import RowEnv
+from policyc.backend.closures.compile import Plan
 from policyc.explain import explain_json, explain_text
+from policyc.runtime.values import RowEnv
 
 SALES = """policy "sales"
 record

@@ -14,8 +14,8 @@ from conftest import ROOT, TESTS, UPDATE_GOLDEN, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.fmt import format_policy, format_source, format_text, parse_policy
-from policyc.fmt_text import FormatError, expr_text, keywords
+from policyc.fmt.layout import format_policy, format_source, format_text, parse_policy
+from policyc.fmt.text import FormatError, expr_text, keywords
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.parse import comments

@@ -21,7 +21,7 @@ from conftest import EXAMPLE_A_REL, ROOT, checked_text, errors_of, run_cli, run_
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 from policyc.diagnostics import render_all
 from policyc.syntax.lower import MAX_INLINED_DEPTH, MAX_INLINED_NODES, MAX_NUMBER_DIGITS
 from policyc.syntax.parse import MAX_NESTING, MAX_POLICY_CHARS

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_policies import fuzz
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 
 CONTRACT_B = ROOT / "policies" / "call_center_bonus.policy"
 _PLANS: dict[str, Plan] = {}

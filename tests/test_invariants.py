@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_policies import fuzz
 
+from policyc.backend.closures.compile import Plan
 from policyc.cli import main as cli_main
-from policyc.compile import Plan
-from policyc.render import result_rows, to_jsonl
+from policyc.io.results import result_rows, to_jsonl
 
 POLICIES = sorted((ROOT / "policies").glob("*.policy"))
 CONTRACT_B = ROOT / "policies" / "call_center_bonus.policy"

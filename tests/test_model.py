@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from conftest import OUTPUTS_A, POLICY_A
 
-from policyc.model import Model, build_model, dependencies, names_in, topo_order
 from policyc.pipeline import check_file
+from policyc.semantics.model import Model, build_model, dependencies, topo_order
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.lower import lower
 from policyc.syntax.parse import parse
+from policyc.syntax.walk import names_in
 
 HEAD = (
     'policy "t"\nrecord\n  employee_id : id\n  role : one of a, b\n  period : month\n'

@@ -22,7 +22,7 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyc.render import result_rows, to_jsonl
+from policyc.io.results import result_rows, to_jsonl
 
 BOUNDED = settings(
     max_examples=40,

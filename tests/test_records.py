@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Result, plan_for
 
-from policyc.records import RecordError
+from policyc.io.records import RecordError
 
 Run = Callable[..., Result]
 

@@ -13,10 +13,10 @@ from typing import NoReturn
 
 import click
 
-from policyc.compile import Plan
+from policyc.backend.closures.compile import Plan
 from policyc.diagnostics import render_all
+from policyc.io.records import MONTH_RE
 from policyc.pipeline import Checked, check_file, compile_checked
-from policyc.records import MONTH_RE
 
 USAGE = 2  # the exit status of a usage error, as click's own
 

@@ -22,11 +22,11 @@ from policyc.cli.common import (
     write_output,
 )
 from policyc.diagnostics import render_all
-from policyc.diff import DiffError, RecordDiff, diff_records, read_header
-from policyc.diff_render import records_json_chunks, records_text, rules_json, rules_text
-from policyc.diff_rules import Version, diff_rules, version_of
+from policyc.diff.records import DiffError, RecordDiff, diff_records, read_header
+from policyc.diff.render import records_json_chunks, records_text, rules_json, rules_text
+from policyc.diff.rules import Version, diff_rules, version_of
+from policyc.io.records import RecordError
 from policyc.pipeline import check_file
-from policyc.records import RecordError
 
 TROUBLE = 2
 FORMATS = ("text", "json")

@@ -14,9 +14,9 @@ from policyc.cli.common import (
     policy_first,
     write_output,
 )
+from policyc.io.records import printable
+from policyc.io.results import jsonl_lines, result_columns, result_rows, to_csv, to_json, to_table
 from policyc.pipeline import evaluate, reported_rows
-from policyc.records import printable
-from policyc.render import jsonl_lines, result_columns, result_rows, to_csv, to_json, to_table
 
 FORMATS = ("table", "json", "jsonl", "csv")
 

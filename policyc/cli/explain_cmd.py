@@ -10,8 +10,8 @@ import click
 
 from policyc.cli.common import check_period, load_plan, need_file, policy_first
 from policyc.explain import explain_json, explain_text
+from policyc.io.records import printable
 from policyc.pipeline import Evaluation, evaluate
-from policyc.records import printable
 
 
 @click.command("explain")

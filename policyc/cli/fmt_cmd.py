@@ -14,13 +14,13 @@ import click
 
 from policyc.cli.common import policy_files, write_atomic
 from policyc.diagnostics import render_all
-from policyc.fmt import (
+from policyc.fmt.layout import (
     Formatted,
     find_policy_files,
     format_source,
     read_policy,
 )
-from policyc.fmt_text import FormatError
+from policyc.fmt.text import FormatError
 from policyc.source import SourceFile
 
 

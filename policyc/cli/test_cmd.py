@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from policyc.cli.common import DEFAULT_DIR, check_writable, format_for, policy_files, write_output
-from policyc.testing import REPORTS, files_to_test, run_files, summary
+from policyc.examples import REPORTS, files_to_test, run_files, summary
 
 
 @click.command("test")

@@ -11,9 +11,9 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from policyc.diagnostics import Diagnostic, error
-from policyc.model import children
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
+from policyc.syntax.walk import children
 
 MAX_NUMBER_DIGITS = 28
 # Counts written in a policy: decimal places (as many as a number may have digits), months of a
