@@ -494,23 +494,29 @@ def named_keys(data: bytes, model: Model) -> Counter[tuple[str, ...]]:
 
 
 def spreadsheet_rows(data: bytes) -> tuple[int, int]:
-    """(data rows, lines) of a file as the csv module reads it: non-blank records after the
-    header, and physical lines (the highest row number a report may name)."""
+    """(data rows, lines) of a file, counted naively and apart from the loader's parser:
+    physical lines, a line joined to the next while its record holds an odd number of
+    quotes (a quoted cell with a line break); a quote still open at the end of the file is
+    a stray one, so its first line is one row and counting resumes on the next line.
+    Blank records and the first non-blank line (the header) are not data rows."""
     text = data.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = 0
-    try:
-        next(reader)
-        while True:
-            try:
-                cells = next(reader)
-            except csv.Error:
+    lines = re.split(r"\r\n|\n|\r", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    rows, i, header_seen = 0, 0, False
+    while i < len(lines):
+        j, quotes = i, lines[i].count('"')
+        while quotes % 2 and j + 1 < len(lines):
+            j += 1
+            quotes += lines[j].count('"')
+        if quotes % 2:  # never closed: a stray quote
+            j = i
+        record = "\n".join(lines[i : j + 1])
+        if record.replace('"', "").replace(",", "").strip():
+            if header_seen:
                 rows += 1
-                continue
-            if cells and "".join(cells).strip():
-                rows += 1
-    except StopIteration:
-        pass
+            header_seen = True
+        i = j + 1
     return rows, max(1, text.count("\n") + text.count("\r") + 1)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from policyc.backend.closures.compile import Plan, compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
+from policyc.io.decode import ReadOptions, source_name
 from policyc.io.records import MONTH_RE, Loaded, RecordError, error_order, load_csv
 from policyc.runtime.engine import Outcome, RowError, label_errors, run
 from policyc.runtime.values import month_ord
@@ -92,8 +93,28 @@ def compile_checked(checked: Checked) -> Plan:
     return compile_plan(checked.model, checked.source.text)
 
 
-def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None) -> Evaluation:
-    """Load and evaluate every row.
+def evaluate(
+    plan: Plan,
+    records: str | Path,
+    trace_ids: set[str] | None = None,
+    options: ReadOptions | None = None,
+    keep: tuple[str, ...] = (),
+) -> Evaluation:
+    """Load (`load_csv`: any records file, or `-`) and evaluate every row."""
+    paused = gc.isenabled()
+    gc.disable()  # loading builds the long-lived rows (see evaluate_loaded)
+    try:
+        loaded = load_csv(records, plan.model, plan.field_names, plan.nslots, options, keep)
+    finally:
+        if paused:
+            gc.enable()
+    return evaluate_loaded(plan, loaded, source_name(records), trace_ids)
+
+
+def evaluate_loaded(
+    plan: Plan, loaded: Loaded, name: str, trace_ids: set[str] | None = None
+) -> Evaluation:
+    """Evaluate rows already loaded (`load_csv`, `load_cells`, `load_rows`).
 
     The cyclic garbage collector is paused meanwhile: the rows form long-lived cycles
     (each row points at its employee's timeline) that it would scan again and again for
@@ -103,14 +124,13 @@ def evaluate(plan: Plan, records: str | Path, trace_ids: set[str] | None = None)
     paused = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_csv(records, plan.model, plan.field_names, plan.nslots)
         outcome = run(plan, loaded.rows, trace_ids, _rejected_by_employee(loaded))
         outcome.errors.extend(label_errors(plan, loaded.dropped))
     finally:
         gc.freeze()  # what exists now lives to the end: later collections skip it
         if paused:
             gc.enable()
-    return Evaluation(plan, loaded, outcome, str(records))
+    return Evaluation(plan, loaded, outcome, name)
 
 
 def _rejected_by_employee(loaded: Loaded) -> dict[str, list[tuple[int, int]]]:
@@ -125,4 +145,12 @@ def _rejected_by_employee(loaded: Loaded) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-__all__ = ["Checked", "Evaluation", "RowError", "check_file", "check_source", "evaluate"]
+__all__ = [
+    "Checked",
+    "Evaluation",
+    "RowError",
+    "check_file",
+    "check_source",
+    "evaluate",
+    "evaluate_loaded",
+]

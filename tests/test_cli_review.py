@@ -255,21 +255,14 @@ def test_an_empty_file_reports_no_rows(tmp_path: Path, policyc: Run) -> None:
     ]
 
 
-def test_a_gbk_file_is_one_clear_report(tmp_path: Path, policyc: Run) -> None:
+def test_a_gbk_file_is_read(tmp_path: Path, policyc: Run) -> None:
     policy = tmp_path / "t.policy"
     policy.write_text(POLICY.replace("  n : number?\n", "  岗位 : text\n"), encoding="utf-8")
     records = tmp_path / "r.csv"
     text = "employee_id,period,岗位,s\nE1,2024-01,开发,50\n\nE2,2024-01,测试,60\n"
     records.write_bytes(text.encode("gbk"))
     code, out, err = policyc("eval", policy, records, "--format", "jsonl")
-    assert code == 1 and out == ""
-    assert err.splitlines() == [
-        f"{records}:1:-: the file is not UTF-8 text (Excel's default for Chinese is GBK): "
-        'save it as "CSV UTF-8"',
-        f"{records}:2:-: not read: the header is not UTF-8",
-        f"{records}:4:-: not read: the header is not UTF-8",
-        "2 row(s) reported, 0 evaluated",
-    ]
+    assert code == 0 and len(out.splitlines()) == 2, err
 
 
 # ---- 7. arguments in the wrong order ------------------------------------------------------

@@ -55,7 +55,7 @@ def policy_first(usage: str, policies: Iterable[str], records: str | None = None
 
 
 def check_period(period: str | None) -> None:
-    if period is not None and not re.match(MONTH_RE, period):
+    if period is not None and not re.fullmatch(MONTH_RE, period):
         raise click.UsageError(f"--period `{period}` is not a month: write YYYY-MM, e.g. 2024-01")
 
 

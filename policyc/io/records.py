@@ -1,15 +1,19 @@
-"""Records in: CSV (UTF-8, with or without BOM) -> validated rows, or FILE:ROW:COLUMN errors.
+"""Records in: a table of cells -> validated rows, or FILE:ROW:COLUMN errors.
 
-Each row is validated by a pydantic model built from the policy's `record` declaration.
+The stages: a source (a path, `-` for stdin, or rows in memory) -> a table of cells
+(`policyc.io.decode` for text, `policyc.io.sheets` for workbooks) -> the cells in their one
+text form (`policyc.io.cells`) -> validation against the policy's `record` declaration (a
+pydantic adapter built from it) -> `Loaded`, the rows the evaluator runs on.
+
 Rows are numbered as a spreadsheet shows them (the header is row 1); columns by name.
+Entry points: `load_csv` (any file or `-`, despite its name), `load_cells` (a header and
+numbered rows) and `load_rows` (an iterable of dicts).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, repeat
@@ -28,14 +32,30 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from policyc.io.cells import (
+    MAX_DIGITS,
+    bool_value,
+    date_text,
+    has_foreign_digits,
+    month_text,
+    negative_zero,
+    number_text,
+    too_many_digits,
+    typed_to_text,
+)
+from policyc.io.decode import BadRow, ReadOptions, SourceError, read_table, source_name
 from policyc.runtime.values import RowEnv, month_ord
 from policyc.semantics.model import Model
 from policyc.syntax import ast as A
 
 MAX_ABS = Decimal("1e15")  # numbers beyond this are reported, never computed with
 NUMERIC = {"number", "integer", "money", "percent", "score"}
-MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-DATE_RE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+# ASCII digits only: pydantic runs these in Rust regex, where `\d` is any Unicode digit. In
+# Python use `re.fullmatch` (`$` alone also matches before a trailing newline).
+MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+DATE_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+MAX_LABELS_SHOWN = 10  # a `one of` list in a message; the rest is counted
+MAX_VALUE_KEPT = 200  # characters of a rejected cell kept for --errors (memory per row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +64,8 @@ class RecordError:
     row: int
     column: str
     message: str
+    code: str = ""  # stable per kind of report (docs/records.md), for programs
+    value: str | None = None  # the cell as written (cut short), for --errors
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}:{printable(self.column)}: {printable(self.message)}"
@@ -68,6 +90,11 @@ class Loaded:
     # the (employee id, period) cells of each row rejected while loading, by row number, as
     # written (possibly not a valid month): for saying why an employee has no result
     rejected: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # the --keep columns' cells of every data row, by row number
+    kept: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    encoding: str = ""  # what the text was decoded as (empty: a workbook or rows)
+    delimiter: str = ""
+    sheet: str = ""  # the workbook sheet read
 
     def column_order(self) -> dict[str, int]:
         """Where each column sits in the sheet, `-` (the whole row) first."""
@@ -134,13 +161,13 @@ def _percent(v: Any) -> Any:
 
 
 def _true_false(v: Any) -> Any:
-    """Booleans are `true` / `false` (any case, as Excel writes them), nothing else: a `1`
-    or a `yes` in a yes/no column is more likely a misplaced cell than a meaning."""
+    """Booleans are `true` / `false` (any case, as Excel writes them) or `是` / `否`, nothing
+    else: a `1` or a `yes` in a yes/no column is more likely a misplaced cell than a meaning."""
     if isinstance(v, str):
-        word = v.lower()
-        if word in ("true", "false"):
-            return word == "true"
-        raise PydanticCustomError("bool_parsing", "not true or false")
+        got = bool_value(v)
+        if got is None:
+            raise PydanticCustomError("bool_parsing", "not true or false")
+        return got
     return v
 
 
@@ -244,7 +271,10 @@ def _message(err: Any, model: Model) -> str:
     if kind == "missing" or (value is None and kind.endswith(("_type", "parsing"))):
         return "is blank, and the policy needs a value"
     if kind == "literal_error" and f is not None:
-        labels = ", ".join(f.type.labels)
+        labels = ", ".join(f.type.labels[:MAX_LABELS_SHOWN])
+        more = len(f.type.labels) - MAX_LABELS_SHOWN
+        if more > 0:
+            labels += f" (and {more} more)"
         return f"{shown} is not one of {labels}"
     if kind in ("decimal_parsing", "decimal_type", "finite_number"):
         return f"{shown} is not a number"
@@ -255,7 +285,7 @@ def _message(err: Any, model: Model) -> str:
     if kind == "decimal_max_places":
         return f"{shown} has more than {ctx.get('decimal_places')} decimal places"
     if kind == "bool_parsing" or kind == "bool_type":
-        return f"{shown} is not `true` or `false`"
+        return f"{shown} is not `true` or `false` (or 是 / 否)"
     if kind == "string_pattern_mismatch":
         if f is not None and f.type.kind == "month":
             return f"{shown} is not a month (write YYYY-MM, e.g. 2021-03)"
@@ -278,105 +308,119 @@ def _range(f: A.FieldDecl | None) -> str:
     return f"±{MAX_ABS:.0e}"
 
 
-def _read_text(path: Path) -> tuple[str, list[int]]:
-    """Decode UTF-8 (BOM optional); bytes that are not UTF-8 are kept as escapes and the
-    rows holding them are reported later."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
-    return text, []
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(spreadsheet row number, cells). A spreadsheet shows one row per record, blank lines
-    included, so a cell with a quoted newline does not push the rows after it down."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    row = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            row += 1
-            yield row, ["\x00csv-error"]
-            continue
-        row += 1
-        yield row, cells
-
-
-def load_csv(path: str | Path, model: Model, fields: list[str], nslots: int) -> Loaded:
-    """Read and validate every row; `fields` is the plan's slot order for the values."""
-    path = Path(path)
-    name = str(path)
-    text, _ = _read_text(path)
-    undecodable = _has_surrogate(text)
-    rows_iter = _csv_rows(text)
-    errors: list[RecordError] = []
-    warnings: list[RecordError] = []
+def load_csv(
+    path: str | Path,
+    model: Model,
+    fields: list[str],
+    nslots: int,
+    options: ReadOptions | None = None,
+    keep: tuple[str, ...] = (),
+) -> Loaded:
+    """Read and validate every row of a records file (CSV/TSV in any detected encoding, a
+    workbook, or `-` for stdin); `fields` is the plan's slot order for the values."""
+    name = source_name(path)
     try:
-        _, header = next(rows_iter)
-    except StopIteration:
-        return Loaded([], [RecordError(name, 1, "-", "the file is empty: no header row")], [], 0)
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    if undecodable and any(map(_has_surrogate, header)):
-        return _unreadable_header(name, header, rows_iter)
-    for h in header:
-        if h and h not in model.fields:
-            warnings.append(
-                RecordError(name, 1, h, "column is not declared by the policy; ignored")
-            )
-    missing = [f for f, d in model.fields.items() if not d.optional and f not in header]
-    schema = RecordSchema(model)
-    numeric = [f for f in header if (d := model.fields.get(f)) and d.type.kind in NUMERIC]
-    id_field, period_field = model.id_field, model.period_field
-    out: list[RowEnv] = []
-    claimed: dict[tuple[str, ...], list[int]] = {}  # keys that rejected rows still name
-    rejected: dict[int, tuple[str, str]] = {}
-    total = 0
-    width = len(header)
-    for line, cells in rows_iter:
-        if not cells or not "".join(cells).strip():
-            continue  # a blank line is not a row
-        total += 1
-        if cells == ["\x00csv-error"]:
-            errors.append(
-                RecordError(name, line, "-", "the line is not valid CSV (unbalanced quote)")
-            )
-            continue
-        if len(cells) > width:
-            errors.append(
-                RecordError(
-                    name, line, "-", f"row has {len(cells)} cells but the header has {width}"
-                )
-            )
-            rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
-            continue
-        if missing:
-            for col in missing:
-                errors.append(RecordError(name, line, col, "column is missing from the file"))
-            rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
-            continue
-        data = cells_to_data(header, cells)
-        odd = _odd_cells(data, numeric, undecodable)
-        got = None if odd else _validate(schema, data)
-        if not isinstance(got, dict):
-            for col, message in _row_errors(schema, data, odd, got, model):
-                errors.append(RecordError(name, line, col, message))
-            rejected[line] = key_cells = _key_cells(data, id_field, period_field)
-            _claim(claimed, key_cells, id_field, period_field, line)
-            continue
-        values = schema.values(got, fields)
-        values.extend([None] * (nslots - len(values)))
-        key = str(got[id_field]) if id_field else str(line)
-        period = got.get(period_field) if period_field else None
-        env = RowEnv(values, (key, period or ""), month_ord(period) if period else 0, line)
-        out.append(env)
-    kept = _drop_duplicates(name, out, errors, period_field, claimed)
-    dropped = []
-    if len(kept) < len(out):
-        kept_ids = {id(r) for r in kept}
-        dropped = [r for r in out if id(r) not in kept_ids]
-    return Loaded(kept, errors, warnings, total, dropped, header, rejected)
+        table = read_table(path, options, model.fields)
+    except SourceError as e:
+        return Loaded(
+            [], [RecordError(name, 1, "-", str(e).removeprefix(f"{name}: "), "R001")], [], 0
+        )
+    loaded = load_cells(
+        name,
+        table.header,
+        table.rows,
+        model,
+        fields,
+        nslots,
+        header_row=table.header_row,
+        notes=table.notes,
+        keep=keep,
+        typed=table.typed,
+        damaged=table.damaged,
+    )
+    loaded.encoding, loaded.delimiter, loaded.sheet = table.encoding, table.delimiter, table.sheet
+    return loaded
+
+
+def load_rows(
+    records: Iterable[Mapping[str, Any]],
+    model: Model,
+    fields: list[str],
+    nslots: int,
+    *,
+    name: str = "<rows>",
+    first_row: int = 2,
+    keep: tuple[str, ...] = (),
+) -> Loaded:
+    """Validate records held in memory (an iterable of dicts, e.g. a DataFrame's
+    `to_dict("records")`) exactly as a file's rows, with the same reports.
+
+    Stable entry point for the library API. The header is every key in order of first
+    appearance; the n-th record (from 0) is reported as row `first_row + n` (2: as if the
+    header were row 1 of a sheet). Values may be text as a CSV holds it, or typed: `int`,
+    `float`, `Decimal`, `bool`, `datetime.date`/`datetime` (a month field takes a date on
+    the first of its month), `None` (blank). `fields` and `nslots` come from the plan
+    (`plan.field_names`, `plan.nslots`).
+    """
+    rows = [dict(r) for r in records]
+    header: dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            header.setdefault(str(k), None)
+    names = list(header)
+    numbered = ((first_row + i, [r.get(h) for h in names]) for i, r in enumerate(rows))
+    return load_cells(
+        name,
+        names,
+        numbered,
+        model,
+        fields,
+        nslots,
+        header_row=first_row - 1,
+        keep=keep,
+        typed=True,
+    )
+
+
+def load_cells(
+    name: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[Any] | BadRow]],
+    model: Model,
+    fields: list[str],
+    nslots: int,
+    *,
+    header_row: int = 1,
+    notes: Iterable[tuple[int, str]] = (),
+    keep: tuple[str, ...] = (),
+    typed: bool = False,
+    damaged: bool = False,
+) -> Loaded:
+    """Validate a header and its numbered rows (stage 3): `rows` gives (row number as the
+    sheet shows it, cells), the cells text or, with `typed`, workbook values (see
+    `load_rows`); a `BadRow` is reported as it is. Every report names FILE:ROW:COLUMN."""
+    header = [str(h).strip().lstrip("\ufeff") for h in header]
+    warnings = [RecordError(name, r, "-", text, "R010") for r, text in notes]
+    if not any(header):
+        return Loaded(
+            [],
+            [RecordError(name, header_row, "-", "the file is empty: no header row", "R002")],
+            warnings,
+            0,
+        )
+    errors: list[RecordError] = []
+    if damaged and any(map(_has_surrogate, header)):
+        return _refuse_all(
+            name, [RecordError(name, header_row, "-", NOT_UTF8, "R001")], [], rows, header
+        )
+    reader = _RowReader(name, header, model, fields, nslots, keep, typed)
+    reader.damaged = damaged
+    header_errors = reader.header_report(header_row, warnings)
+    if header_errors:
+        return _refuse_all(name, header_errors, warnings, rows, header)
+    loaded = reader.read(rows, errors)
+    loaded.warnings = warnings + reader.late_warnings(header_row)
+    return loaded
 
 
 def _key_cells(
@@ -386,41 +430,273 @@ def _key_cells(
 
 
 NOT_UTF8 = (
-    'the file is not UTF-8 text (Excel\'s default for Chinese is GBK): save it as "CSV UTF-8"'
+    "the header is not UTF-8 text, though most of the file is: save the file as "
+    '"CSV UTF-8", or name its encoding with --encoding'
 )
 
 
-def _unreadable_header(
-    name: str, header: list[str], rows: Iterator[tuple[int, list[str]]]
+def _refuse_all(
+    name: str,
+    header_errors: list[RecordError],
+    warnings: list[RecordError],
+    rows: Iterable[tuple[int, list[Any] | BadRow]],
+    header: list[str],
 ) -> Loaded:
-    """A header that is not UTF-8 means the whole file is in another encoding: one clear
-    report, not a warning per garbled column name and a "missing column" per row. Each data
-    row is still counted and reported, so rows in = rows out + rows reported holds."""
-    errors = [RecordError(name, 1, "-", NOT_UTF8)]
+    """A header that cannot be trusted (a declared column twice): one report on it, and
+    each data row counted and reported, so rows in = rows out + rows reported holds."""
+    errors = list(header_errors)
+    why = f"not read: {header_errors[0].message}"
     total = 0
     for line, cells in rows:
-        if cells and "".join(cells).strip():
+        if isinstance(cells, BadRow) or _has_value(cells):
             total += 1
-            errors.append(RecordError(name, line, "-", "not read: the header is not UTF-8"))
-    return Loaded([], errors, [], total, header=header)
+            errors.append(RecordError(name, line, "-", why, "R003"))
+    return Loaded([], errors, warnings, total, header=header)
+
+
+def _has_value(cells: list[Any]) -> bool:
+    return any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells)
+
+
+class _RowReader:
+    """The validation stage for one table: the schema, the declared kinds by column and
+    what the rows so far have claimed (for duplicate employee-months)."""
+
+    def __init__(
+        self,
+        name: str,
+        header: list[str],
+        model: Model,
+        fields: list[str],
+        nslots: int,
+        keep: tuple[str, ...],
+        typed: bool,
+    ) -> None:
+        self.name, self.header, self.model = name, header, model
+        self.fields, self.nslots, self.typed = fields, nslots, typed
+        self.schema = RecordSchema(model)
+        kinds = {n: f.type.kind for n, f in model.fields.items()}
+        self.kinds = [kinds.get(h, "text") for h in header]
+        self.numeric = [h for h in header if kinds.get(h) in NUMERIC]
+        self.months = [h for h in header if kinds.get(h) in ("month", "date")]
+        self.bools = [h for h in header if kinds.get(h) == "bool"]
+        self.kind_of = kinds
+        self.unnamed = [i for i, h in enumerate(header) if not h]
+        self.unnamed_seen: dict[int, int] = {}
+        self.keep = [header.index(k) for k in keep if k in header]
+        self.damaged = False
+
+    def header_report(self, header_row: int, warnings: list[RecordError]) -> list[RecordError]:
+        name, header, model = self.name, self.header, self.model
+        errors = []
+        seen: dict[str, list[int]] = {}
+        for i, h in enumerate(header):
+            if h:
+                seen.setdefault(h, []).append(i + 1)
+        for h, at in seen.items():
+            if len(at) < 2:
+                continue
+            where = ", ".join(map(str, at))
+            text = f"the header names `{printable(h)}` {len(at)} times (columns {where})"
+            if h in model.fields:
+                errors.append(
+                    RecordError(name, header_row, h, text + ": keep one, rename the others", "R004")
+                )
+            else:
+                warnings.append(
+                    RecordError(name, header_row, h, text + "; not declared, ignored", "R011")
+                )
+        for h in seen:
+            if h not in model.fields:
+                warnings.append(
+                    RecordError(
+                        name, header_row, h, "column is not declared by the policy; ignored", "R012"
+                    )
+                )
+        return errors
+
+    def late_warnings(self, header_row: int) -> list[RecordError]:
+        out = []
+        for i, row in sorted(self.unnamed_seen.items()):
+            out.append(
+                RecordError(
+                    self.name,
+                    header_row,
+                    f"#{i + 1}",
+                    f"column {i + 1} has no header name but holds values (first on row {row}); "
+                    "they are ignored: give the column a name",
+                    "R013",
+                )
+            )
+        return out
+
+    def read(
+        self, rows: Iterable[tuple[int, list[Any] | BadRow]], errors: list[RecordError]
+    ) -> Loaded:
+        name, header, model, schema = self.name, self.header, self.model, self.schema
+        missing = [f for f, d in model.fields.items() if not d.optional and f not in header]
+        id_field, period_field = model.id_field, model.period_field
+        out: list[RowEnv] = []
+        claimed: dict[tuple[str, ...], list[int]] = {}
+        rejected: dict[int, tuple[str, str]] = {}
+        kept: dict[int, tuple[str, ...]] = {}
+        total = 0
+        width = len(header)
+        fields, nslots, keep = self.fields, self.nslots, self.keep
+        for line, raw in rows:
+            if isinstance(raw, BadRow):
+                total += 1
+                errors.append(RecordError(name, line, "-", raw.message, "R020", raw.text))
+                continue
+            cells = self._texts(raw) if self.typed else raw
+            if not cells or not "".join(cells).strip():
+                continue  # a blank line is not a row
+            total += 1
+            if keep:
+                kept[line] = tuple(cells[i].strip() if i < len(cells) else "" for i in keep)
+            if self.unnamed:
+                self._note_unnamed(line, cells)
+            if len(cells) > width:
+                errors.append(
+                    RecordError(
+                        name,
+                        line,
+                        "-",
+                        f"row has {len(cells)} cells but the header has {width}",
+                        "R021",
+                    )
+                )
+                rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
+                continue
+            if missing:
+                for col in missing:
+                    errors.append(
+                        RecordError(name, line, col, "column is missing from the file", "R022")
+                    )
+                rejected[line] = _key_cells(cells_to_data(header, cells), id_field, period_field)
+                continue
+            data = cells_to_data(header, cells)
+            odd = self._prepare(data)
+            got = None if odd else _validate(schema, data)
+            if not isinstance(got, dict):
+                for col, message in _row_errors(schema, data, odd, got, model):
+                    errors.append(
+                        RecordError(name, line, col, message, _code(message), _kept(data.get(col)))
+                    )
+                rejected[line] = key_cells = _key_cells(data, id_field, period_field)
+                _claim(claimed, key_cells, id_field, period_field, line)
+                continue
+            values = schema.values(got, fields)
+            values.extend([None] * (nslots - len(values)))
+            key = str(got[id_field]) if id_field else str(line)
+            period = got.get(period_field) if period_field else None
+            out.append(
+                RowEnv(values, (key, period or ""), month_ord(period) if period else 0, line)
+            )
+        kept_rows = _drop_duplicates(name, out, errors, period_field, claimed)
+        dropped = []
+        if len(kept_rows) < len(out):
+            ids = {id(r) for r in kept_rows}
+            dropped = [r for r in out if id(r) not in ids]
+        loaded = Loaded(kept_rows, errors, [], total, dropped, header, rejected)
+        loaded.kept = kept
+        return loaded
+
+    def _texts(self, cells: list[Any]) -> list[str]:
+        kinds = self.kinds
+        return [
+            c if type(c) is str else typed_to_text(c, kinds[i] if i < len(kinds) else "text")
+            for i, c in enumerate(cells)
+        ]
+
+    def _note_unnamed(self, line: int, cells: list[str]) -> None:
+        for i in self.unnamed:
+            if i < len(cells) and cells[i].strip() and i not in self.unnamed_seen:
+                self.unnamed_seen[i] = line
+
+    def _prepare(self, data: dict[str, str]) -> dict[str, str]:
+        """Cells in the forms Excel writes put into the one form the schema reads (in
+        place); returns the cells refused before validation, with why."""
+        odd: dict[str, str] = {}
+        if self.damaged:
+            odd = {k: "cell is not valid UTF-8 text" for k, v in data.items() if _has_surrogate(v)}
+        if self.numeric:
+            joined = "".join(map(data.get, self.numeric, repeat("")))
+            if _NOT_NUMBER.search(joined) or len(joined) > MAX_DIGITS or "-0" in joined:
+                self._numbers(data, odd)
+        for k in self.months:
+            v = data.get(k)
+            kind = self.kind_of[k]
+            if k in odd:
+                continue
+            if v is not None and not (_MONTH if kind == "month" else _DATE).fullmatch(v):
+                fixed = month_text(v) if kind == "month" else date_text(v)
+                if fixed is not None:
+                    data[k] = fixed
+                elif has_foreign_digits(v):
+                    odd[k] = f"{_shown(v)} has digits that are not ASCII 0-9: write them as 0-9"
+        return odd
+
+    def _numbers(self, data: dict[str, str], odd: dict[str, str]) -> None:
+        for k in self.numeric:
+            v = data.get(k)
+            if v is None or k in odd:
+                continue
+            kind = self.kind_of[k]
+            body = v[:-1] if kind == "percent" and v.endswith(("%", "％")) else v
+            plain = number_text(body, kind)
+            if plain is None:
+                if has_foreign_digits(v):
+                    odd[k] = f"{_shown(v)} has digits that are not ASCII 0-9: write them as 0-9"
+                else:
+                    odd[k] = f"{_shown(v)} is not a number"
+                continue
+            if too_many_digits(plain):
+                odd[k] = (
+                    f"{_shown(v)} has more than {MAX_DIGITS} significant digits, the most "
+                    "policyc computes with exactly: shorten it"
+                )
+                continue
+            if negative_zero(plain):
+                plain = plain[1:]
+            if plain != body:
+                data[k] = plain + v[len(body) :]
+
+
+_MONTH = re.compile(MONTH_RE)
+_DATE = re.compile(DATE_RE)
+
+
+def _kept(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value if len(value) <= MAX_VALUE_KEPT else value[:MAX_VALUE_KEPT] + "…"
+
+
+_CODES = (
+    ("is blank", "R101"),
+    ("is not one of", "R102"),
+    ("is not a number", "R103"),
+    ("is out of range", "R104"),
+    ("is not a whole number", "R105"),
+    ("decimal places", "R106"),
+    ("is not `true` or `false`", "R107"),
+    ("is not a month", "R108"),
+    ("is not a date", "R109"),
+    ("longer than", "R110"),
+    ("not ASCII", "R111"),
+    ("significant digits", "R112"),
+)
+
+
+def _code(message: str) -> str:
+    """A stable code for each kind of cell report (listed in docs/records.md)."""
+    return next((code for text, code in _CODES if text in message), "R100")
 
 
 # Characters a number cell never holds; one search over a row's number cells joined keeps
 # the common, clean row at one regex call (Decimal alone would take `8_0`, `1e3`, `１２`).
 _NOT_NUMBER = re.compile(r"[^0-9.+\-%％]")
-
-
-def _odd_cells(data: dict[str, str], numeric: list[str], undecodable: bool) -> dict[str, str]:
-    """Cells rejected before validation: undecodable bytes, numbers Decimal would misread."""
-    odd = {}
-    if undecodable:
-        odd = {k: "cell is not valid UTF-8 text" for k, v in data.items() if _has_surrogate(v)}
-    if numeric and _NOT_NUMBER.search("".join(map(data.get, numeric, repeat("")))):
-        for k in numeric:
-            v = data.get(k)
-            if v is not None and k not in odd and not _NUMBER.fullmatch(v.rstrip("%％")):
-                odd[k] = f"{_shown(v)} is not a number"
-    return odd
 
 
 def _validate(schema: RecordSchema, data: dict[str, str]) -> dict[str, Any] | ValidationError:
@@ -463,7 +739,7 @@ def _claim(
     emp, period = key_cells
     if not id_field or not emp or _has_surrogate(emp):
         return
-    if period_field and not re.match(MONTH_RE, period):
+    if period_field and not re.fullmatch(MONTH_RE, period):
         return
     claimed.setdefault((emp, period), []).append(line)
 
