@@ -281,7 +281,7 @@ EDGES = (Decimal(50), Decimal(70), Decimal(80), Decimal(85))
 PROBATION_SCORES = ("49.99", "50", "50.00", "50.01", "0", "30", "75")
 OFF_LADDER = ("普通客服代表-初级", "五级审核员", "技术支持-初级", "客服主管", "一级审核员")
 BAD_ROLES = ("manager", "Customer_Rep", "客服代表", "tech-support")
-BAD_MONTHS = ("2021-13", "2021-00", "2021-3", "21-03", "2021/03", "")
+BAD_MONTHS = ("2021-13", "2021-00", "2021-3-15", "21-03", "2021/13", "")  # 2021-3, 2021/03 read
 BAD_SCORES = ("101", "100.01", "-1", "-0.01", "n/a", "八十", "eighty")
 CENT = Decimal("0.01")
 

@@ -30,8 +30,10 @@ def test_dicts_give_the_same_rows_and_reports_as_the_csv(tmp_path: Path) -> None
     ]
     in_memory = load_rows(dicts, plan.model, plan.field_names, plan.nslots, name=str(path))
     assert [r.v for r in in_memory.rows] == [r.v for r in from_file.rows]
-    assert [(e.row, e.column, e.message) for e in in_memory.errors] == [
-        (e.row, e.column, e.message) for e in from_file.errors
-    ] == [(3, "s", "`abc` is not a number")]
+    assert (
+        [(e.row, e.column, e.message) for e in in_memory.errors]
+        == [(e.row, e.column, e.message) for e in from_file.errors]
+        == [(3, "s", "`abc` is not a number")]
+    )
     ev = evaluate_loaded(plan, in_memory, "<rows>")
     assert len(ev.outcome.rows) == 2 and in_memory.total == 3
