@@ -512,7 +512,7 @@ def spreadsheet_rows(data: bytes) -> tuple[int, int]:
         if quotes % 2:  # never closed: a stray quote
             j = i
         record = "\n".join(lines[i : j + 1])
-        if record.replace('"', "").replace(",", "").strip():
+        if any(cell.strip() not in ("", '""') for cell in record.split(",")):  # not blank
             if header_seen:
                 rows += 1
             header_seen = True

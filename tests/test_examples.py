@@ -160,7 +160,7 @@ def test_omitted_fields_are_blank_but_given_values_are_validated(tmp_path: Path)
     )
     messages = sorted(f.message for f in ex.failures)
     assert messages == [
-        "E1 2021-01: ok: `maybe` is not `true` or `false`",
+        "E1 2021-01: ok: `maybe` is not `true` or `false` (or 是 / 否)",
         "E1 2021-01: s: `120` is out of range 0..100",
     ]
     assert all(f.where.endswith("t.policy:18") for f in ex.failures)
