@@ -20,7 +20,7 @@ import pytest
 from conftest import EXAMPLE_A, POLICY_A, ROOT, run_cli
 
 from policyc.cli import main as cli_main
-from policyc.cli.common import write_atomic
+from policyc.io.atomic import write_atomic
 
 Run = Callable[..., tuple[int, str, str]]
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,7 +12,16 @@ import click
 
 from policyc.backend.closures.compile import Plan
 from policyc.diagnostics import render_all
+from policyc.io.atomic import (
+    Chunk,
+    OutputError,
+    StdoutError,
+    check_target,
+    refuse_inputs,
+    write_atomic,
+)
 from policyc.io.records import MONTH_RE
+from policyc.messages import default_lang, msg
 from policyc.pipeline import Checked, check_file, compile_checked
 
 USAGE = 2  # the exit status of a usage error, as click's own
@@ -24,7 +30,7 @@ USAGE = 2  # the exit status of a usage error, as click's own
 def load_plan(path: str) -> tuple[Checked, Plan]:
     """Check a policy; on errors print every diagnostic and exit 1."""
     need_file(path, "policy")
-    checked = check_file(path)
+    checked = check_file(path)  # an unreadable file: OSError, one line from `main`
     if not checked.ok:
         click.echo(render_all(checked.diagnostics, {checked.source.name: checked.source}), err=True)
         sys.exit(1)
@@ -79,60 +85,53 @@ def cannot_write(command: str, output: str, reason: str) -> NoReturn:
     sys.exit(USAGE)
 
 
-def check_writable(command: str, output: str | None) -> None:
-    """Fail before any work when `output` plainly cannot be written: the user learns of a
-    mistyped folder at once, not after every record error of a long run."""
+def check_writable(
+    command: str, output: str | None, inputs: Mapping[str, str] | None = None
+) -> None:
+    """Fail before any work when `output` plainly cannot be written or is one of the run's
+    `inputs` (path -> what it is): the user learns of a mistyped folder at once, not after
+    every record error of a long run, and no input is ever overwritten by results."""
     if not output:
         return
-    path = Path(output)
-    folder = path.parent
-    if path.is_dir():
-        cannot_write(command, output, "it is a directory")
-    if not folder.is_dir():
-        there = "is not a directory" if folder.exists() else "does not exist"
-        cannot_write(command, output, f"the directory `{folder}` {there}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        cannot_write(command, output, f"no permission to create files in `{folder}`")
+    try:
+        check_target(output)
+        refuse_inputs(output, inputs or {})
+    except OutputError as e:
+        cannot_write(command, output, e.reason)
 
 
-def write_output(command: str, output: str, chunks: Iterable[str]) -> None:
-    """Write `output` atomically; any failure is one line and exit 2, the old file intact."""
+def run_inputs(policies: Iterable[str | Path], records: str | Path | None = None) -> dict[str, str]:
+    """The inputs of a run, for `check_writable`."""
+    lang = default_lang()
+    found = {str(p): msg("output.what.policy", lang) for p in policies}
+    if records is not None:
+        found[str(records)] = msg("output.what.records", lang)
+    return found
+
+
+def write_output(command: str, output: str, chunks: Iterable[Chunk]) -> None:
+    """Write `output` safely (policyc.io.atomic); any failure is one line and exit 2, the old
+    file intact. A termination signal (`Signalled`) goes on up to `main`."""
     try:
         write_atomic(Path(output), chunks)
+    except OutputError as e:
+        cannot_write(command, output, e.reason)
     except OSError as e:  # a full disk, no permission, a vanished folder
         cannot_write(command, output, e.strerror or str(e))
 
 
-def write_atomic(path: Path, chunks: Iterable[str]) -> None:
-    """Write a temporary file beside `path`, then rename it over `path`: a run that fails
-    midway leaves the old file as it was. The result has the mode the file had, or, for a
-    new file, the mode any program would create it with (0666 less the umask): mkstemp
-    alone would leave a private 0600 file."""
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+def write_stdout(chunks: Iterable[str]) -> None:
+    """Results to standard output; a failing one (a full disk, `ulimit -f`) is `StdoutError`,
+    reported by `main` in one line. A closed pipe (`| head`) stays BrokenPipeError."""
+    out = sys.stdout
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:
         raise
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    """The process umask; reading it means setting it, so it is put straight back."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    except OSError as e:
+        raise StdoutError(e.strerror or str(e)) from e
 
 
 DEFAULT_DIR = "policies"

@@ -19,13 +19,16 @@ from policyc.cli.common import (
     format_for,
     need_file,
     policy_first,
+    run_inputs,
     write_output,
+    write_stdout,
 )
 from policyc.diagnostics import render_all
 from policyc.diff.records import DiffError, RecordDiff, diff_records, read_header
 from policyc.diff.render import records_json_chunks, records_text, rules_json, rules_text
 from policyc.diff.rules import Version, diff_rules, version_of
-from policyc.io.records import RecordError
+from policyc.io.records import RecordError, printable
+from policyc.io.terminal import for_terminal, json_for_terminal
 from policyc.pipeline import check_file
 
 TROUBLE = 2
@@ -71,7 +74,7 @@ def diff_cmd(
     """
     policy_first("policyc diff OLD NEW [RECORDS]", [old, new], records)
     check_period(period)
-    check_writable("diff", output)
+    check_writable("diff", output, run_inputs([old, new], records))
     fmt = format_for(fmt, output, FORMATS, "text")
     if records is None and (by or employee or period):
         raise click.UsageError("--by, --employee and --period compare outcomes: give RECORDS too")
@@ -81,22 +84,22 @@ def diff_cmd(
     if records is None:
         rules = diff_rules(before, after)
         if fmt == "json":
-            _emit(_json(rules_json(before, after, rules)), output)
+            _emit(_json(rules_json(before, after, rules)), output, fmt)
         else:
-            _emit(rules_text(before, after, rules), output)
+            _emit(rules_text(before, after, rules), output, fmt)
         sys.exit(1 if rules else 0)
     need_file(records, "records")
     try:
         result = diff_records(before, after, records, by=by, employee=employee, period=period)
     except DiffError as e:
         for problem in e.problems:
-            click.echo(f"policyc diff: {problem}", err=True)
+            click.echo(f"policyc diff: {for_terminal(problem)}", err=True)
         sys.exit(TROUBLE)
     _report_rows(result, read_header(records) or [])
     if fmt == "json":
-        _emit_chunks(records_json_chunks(result), output)
+        _emit_chunks(records_json_chunks(result), output, fmt)
     else:
-        _emit(records_text(result), output)
+        _emit(records_text(result), output, fmt)
     differs = result.changed or result.only_old or result.only_new
     sys.exit(1 if differs else 0)
 
@@ -116,7 +119,7 @@ def _report_rows(result: RecordDiff, header: list[str]) -> None:
     """Rejected rows on stderr as FILE:ROW:COLUMN, once when both versions reject them; a
     row's reports left to right as in the sheet, as `eval` shows them."""
     for w in result.warnings:
-        click.echo(f"{w.file}:{w.row}:{w.column}: warning: {w.message}", err=True)
+        click.echo(f"{w.file}:{w.row}:{printable(w.column)}: warning: {w.message}", err=True)
     old, new = set(result.errors_old), set(result.errors_new)
     at = {"-": -1, **{h: i for i, h in enumerate(header) if h}}
 
@@ -136,13 +139,16 @@ def _json(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
 
 
-def _emit(text: str, output: str | None) -> None:
-    _emit_chunks(iter([text]), output)
+def _emit(text: str, output: str | None, fmt: str) -> None:
+    _emit_chunks(iter([text]), output, fmt)
 
 
-def _emit_chunks(chunks: Iterator[str], output: str | None) -> None:
+def _emit_chunks(chunks: Iterator[str], output: str | None, fmt: str) -> None:
+    """Record text (ids, labels, cells) cannot drive a terminal: its control characters are
+    escaped, as `\\x1b` in text and `\\u001b` in JSON (which parses to the same value)."""
+    escape = json_for_terminal if fmt == "json" else for_terminal
+    safe = map(escape, chunks)
     if output:
-        write_output("diff", output, chunks)
+        write_output("diff", output, safe)
     else:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
+        write_stdout(safe)

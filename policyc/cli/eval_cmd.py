@@ -12,7 +12,9 @@ from policyc.cli.common import (
     load_plan,
     need_file,
     policy_first,
+    run_inputs,
     write_output,
+    write_stdout,
 )
 from policyc.io.records import printable
 from policyc.io.results import jsonl_lines, result_columns, result_rows, to_csv, to_json, to_table
@@ -35,7 +37,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 def eval_cmd(policy: str, records: str, fmt: str | None, output: str | None, strict: bool) -> None:
     """Evaluate POLICY over the staff RECORDS (CSV)."""
     policy_first("policyc eval POLICY RECORDS", [policy], records)
-    check_writable("eval", output)
+    check_writable("eval", output, run_inputs([policy], records))
     fmt = format_for(fmt, output, FORMATS, "table")
     _checked, plan = load_plan(policy)
     need_file(records, "records")
@@ -62,9 +64,7 @@ def eval_cmd(policy: str, records: str, fmt: str | None, output: str | None, str
     if output:
         write_output("eval", output, chunks)  # on failure the old file stays
     else:
-        out = sys.stdout
-        for chunk in chunks:
-            out.write(chunk)
+        write_stdout(chunks)
     if errors:
         reported = len(reported_rows(errors))
         click.echo(f"{reported} row(s) reported, {len(result.outcome.rows)} evaluated", err=True)

@@ -8,9 +8,10 @@ import sys
 
 import click
 
-from policyc.cli.common import check_period, load_plan, need_file, policy_first
+from policyc.cli.common import check_period, load_plan, need_file, policy_first, write_stdout
 from policyc.explain import explain_json, explain_text
 from policyc.io.records import printable
+from policyc.io.terminal import for_terminal, json_for_terminal
 from policyc.pipeline import Evaluation, evaluate
 
 
@@ -38,9 +39,10 @@ def explain_cmd(policy: str, records: str, employee: str, period: str | None, fm
     for why in rejected:  # a month left out of the explanation is not left unexplained
         click.echo(f"policyc explain: {why}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(explain_json(plan, rows), ensure_ascii=False, indent=2))
+        text = json_for_terminal(json.dumps(explain_json(plan, rows), ensure_ascii=False, indent=2))
     else:
-        click.echo(explain_text(plan, rows, checked.source.name))
+        text = for_terminal(explain_text(plan, rows, checked.source.name))
+    write_stdout([text, "\n"])
     sys.exit(0)
 
 
@@ -64,7 +66,8 @@ def _no_row(
     a usage error."""
     where = f" in {period}" if period else ""
     if rejected:
-        click.echo(f"policyc explain: no evaluated row for employee `{employee}`{where}", err=True)
+        who = printable(employee)
+        click.echo(f"policyc explain: no evaluated row for employee `{who}`{where}", err=True)
         for why in rejected:
             click.echo(f"  {why}", err=True)
         sys.exit(1)
@@ -74,15 +77,16 @@ def _no_row(
             click.echo(str(e), err=True)
         sys.exit(1)
     keys = result.row_keys().values()
-    months = sorted({p for e, p in keys if e == employee and p})
+    months = sorted({printable(p) for e, p in keys if e == employee and p})
     if months:
         raise click.UsageError(
-            f"no evaluated row for employee `{employee}`{where}; "
+            f"no evaluated row for employee `{printable(employee)}`{where}; "
             f"the records have {', '.join(months)}"
         )
     hint = _close_ids(employee, {e for e, _ in keys if e})
     raise click.UsageError(
-        f"no evaluated row for employee `{employee}`: no row of `{records}` names them" + hint
+        f"no evaluated row for employee `{printable(employee)}`: no row of `{records}` names them"
+        + hint
     )
 
 
@@ -92,5 +96,5 @@ def _close_ids(employee: str, ids: set[str]) -> str:
     for i in sorted(ids):
         by_folded.setdefault(i.casefold(), []).append(i)
     close = difflib.get_close_matches(employee.casefold(), list(by_folded), n=3, cutoff=0.6)
-    names = [f"`{i}`" for c in close for i in by_folded[c]][:3]
+    names = [f"`{printable(i)}`" for c in close for i in by_folded[c]][:3]
     return f"; did you mean {' or '.join(names)}?" if names else ""

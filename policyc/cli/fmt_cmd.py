@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from policyc.cli.common import policy_files, write_atomic
+from policyc.cli.common import policy_files
 from policyc.diagnostics import render_all
 from policyc.fmt.layout import (
     Formatted,
@@ -21,6 +21,7 @@ from policyc.fmt.layout import (
     read_policy,
 )
 from policyc.fmt.text import FormatError
+from policyc.io.atomic import OutputError, write_atomic
 from policyc.source import SourceFile
 
 
@@ -49,8 +50,9 @@ def fmt_cmd(paths: tuple[str, ...], check: bool) -> None:
             # a rewrite also drops a BOM and CRLF line ends; --check looks at the text only
             try:
                 write_atomic(path, [result.text])
-            except OSError as e:  # a read-only file: say so, and format the others
-                click.echo(f"policyc fmt: cannot write `{path}`: {e.strerror or e}", err=True)
+            except (OSError, OutputError) as e:  # a read-only file: say so, format the others
+                why = e.reason if isinstance(e, OutputError) else e.strerror or str(e)
+                click.echo(f"policyc fmt: cannot write `{path}`: {why}", err=True)
                 failed += 1
                 continue
             changed += 1
@@ -67,6 +69,9 @@ def _format(path: Path) -> Formatted | None:
         result = format_source(read_policy(path))
     except FormatError as e:
         click.echo(f"{path}: cannot format: {e}", err=True)
+        return None
+    except OSError as e:  # unreadable: say so, and format the others
+        click.echo(f"{path}: cannot format: {e.strerror or e}", err=True)
         return None
     _report(result)
     return result

@@ -7,8 +7,17 @@ from pathlib import Path
 
 import click
 
-from policyc.cli.common import DEFAULT_DIR, check_writable, format_for, policy_files, write_output
+from policyc.cli.common import (
+    DEFAULT_DIR,
+    check_writable,
+    format_for,
+    policy_files,
+    run_inputs,
+    write_output,
+    write_stdout,
+)
 from policyc.examples import REPORTS, files_to_test, run_files, summary
+from policyc.io.terminal import for_terminal, json_for_terminal
 
 
 @click.command("test")
@@ -26,15 +35,19 @@ def test_cmd(paths: tuple[str, ...], fmt: str | None, output: str | None) -> Non
 
     PATH is a policy file or a directory of them (default: policies/).
     """
-    check_writable("test", output)
     fmt = format_for(fmt, output, REPORTS, "text")
     files = _files(paths)
+    check_writable("test", output, run_inputs(files))
     results = run_files(files)
     report = REPORTS[fmt](results)
+    if fmt == "text":  # example names and values are shown as written, escapes escaped
+        report = for_terminal(report)
+    elif fmt == "json":
+        report = json_for_terminal(report)
     if output:
         write_output("test", output, [report])
     else:
-        sys.stdout.write(report)
+        write_stdout([report])
     _passed, failed = summary(results)
     sys.exit(1 if failed else 0)
 
