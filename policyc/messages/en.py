@@ -16,4 +16,11 @@ MESSAGES: dict[str, str] = {
     "output.what.policy": "a policy",
     "output.stdout_failed": "policyc: cannot write to standard output: {reason}",
     "output.cannot_read": "{prog}: cannot read `{path}`: {reason}",
+    # api: the library (policyc/api.py)
+    "api.policy_errors": "{name}: the policy has {count} error(s)",
+    "api.no_policy_file": "no policy file (give a path, or policy text with its newlines)",
+    "api.missing_extra": "{module} is not installed: `pip install {module}` to use it with policyc",
+    "api.no_row": "no row for employee `{employee}` (period {period}) in the records",
+    "api.bad_records": "records are a path, an iterable of dicts, a pandas or Polars DataFrame or an Arrow table, not {type}",
+    "api.bad_row": "each record is a dict of column -> value, not {type}",
 }

@@ -16,4 +16,11 @@ MESSAGES: dict[str, str] = {
     "output.what.policy": "政策文件",
     "output.stdout_failed": "policyc：无法写入标准输出：{reason}",
     "output.cannot_read": "{prog}：无法读取 `{path}`：{reason}",
+    # api：程序库（policyc/api.py）
+    "api.policy_errors": "{name}：政策有 {count} 个错误",
+    "api.no_policy_file": "没有政策文件（请给出路径，或带换行的政策文本）",
+    "api.missing_extra": "未安装 {module}：用 `pip install {module}` 安装后即可与 policyc 一起使用",
+    "api.no_row": "记录中没有员工 `{employee}`（期间 {period}）的行",
+    "api.bad_records": "记录应为路径、字典的可迭代对象、pandas 或 Polars DataFrame、Arrow 表，而不是 {type}",
+    "api.bad_row": "每条记录应为“列 -> 值”的字典，而不是 {type}",
 }

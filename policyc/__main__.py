@@ -1,0 +1,5 @@
+"""`python -m policyc ARGS`: the `policyc` command."""
+
+from policyc.cli.main import main
+
+main()
