@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,9 +38,12 @@ def warning(code: str, message: str, span: Span, help: str | None = None) -> Dia
     return Diagnostic(code, message, span, help, Severity.WARNING)
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A `did you mean` hint for a misspelt name, or None when nothing is close."""
-    close = closest_name(name, candidates)
+def did_you_mean(name: str, candidates: Iterable[str] | Callable[[], Iterable[str]]) -> str | None:
+    """A `did you mean` hint for a misspelt name, or None when nothing is close. A large
+    pool may be given as a function making it, so it is not built once the budget is spent."""
+    if _budget[0] <= 0:
+        return None
+    close = closest_name(name, candidates() if callable(candidates) else candidates)
     return f"did you mean `{close}`?" if close else None
 
 
@@ -51,14 +54,38 @@ def closest_name(name: str, candidates: Iterable[str]) -> str | None:
     name (`质里` for `质量`, the commonest shape of a Chinese name) is only 50% similar; for
     names of 2 or 3 characters, one character replaced, added, dropped or swapped with its
     neighbour is also close. Two 2-character names with no character in common stay apart.
+
+    Bounded: only candidates whose length allows a ratio of 0.6 are compared, names past
+    MAX_SUGGESTED_NAME characters get no suggestion, and each check run spends at most
+    SUGGESTION_BUDGET comparisons (`reset_suggestions`); past it a name simply gets no
+    "did you mean" (5,000 unknown names took 96 s before).
     """
-    pool = sorted(set(candidates) - {name})
+    if len(name) > MAX_SUGGESTED_NAME or _budget[0] <= 0:
+        return None
+    n = len(name)
+    # ratio = 2 * matches / (len a + len b) >= 0.6 needs the shorter at least 3/7 of the longer
+    pool = sorted(
+        c for c in set(candidates) if c != name and 3 * max(n, len(c)) <= 7 * min(n, len(c))
+    )
+    _budget[0] -= len(pool) + 1
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not close and 2 <= len(name) <= SHORT_NAME:
         close = [c for c in pool if 2 <= len(c) <= SHORT_NAME + 1 and edit_distance(name, c) == 1][
             :1
         ]
     return close[0] if close else None
+
+
+# Comparisons one check run may spend on "did you mean" (each a difflib ratio of two names);
+# a policy at the length limit with every name misspelt stays around a second.
+SUGGESTION_BUDGET = 200_000
+MAX_SUGGESTED_NAME = 100  # characters; a longer name is no typo of a name one types
+_budget = [SUGGESTION_BUDGET]
+
+
+def reset_suggestions(budget: int = SUGGESTION_BUDGET) -> None:
+    """Start a new check run's budget of "did you mean" comparisons."""
+    _budget[0] = budget
 
 
 SHORT_NAME = 3  # up to this length one character is a large share of a name: judge by edits too

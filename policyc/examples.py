@@ -30,6 +30,7 @@ from policyc.io.records import _message as record_message
 from policyc.pipeline import check_file, compile_checked
 from policyc.runtime.engine import run
 from policyc.runtime.values import RowEnv, month_ord, ord_month, plain
+from policyc.semantics.hidden import user_name
 from policyc.semantics.model import Model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
@@ -151,7 +152,8 @@ def run_example(plan: Plan, example: A.Example) -> ExampleResult:
     outcome = run(plan, rows, {r.key[0] for r in rows})
     for err in outcome.errors:
         key, line = origin[err.line]  # a row's `line` is its index, to know whose error it is
-        msg = f"{_who(key)}: cannot be evaluated: `{err.column}`: {err.message}"
+        column = user_name(plan.model, err.column)
+        msg = f"{_who(key)}: cannot be evaluated: `{column}`: {err.message}"
         failures.append(Failure(line.span.where, msg))
     evaluated = {r.key: r for r in outcome.rows}
     given = {key for key, _line in origin.values()}

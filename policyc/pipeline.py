@@ -17,6 +17,7 @@ from policyc.io.records import MONTH_RE, Loaded, RecordError, error_order, load_
 from policyc.runtime.engine import Outcome, RowError, label_errors, run
 from policyc.runtime.values import month_ord
 from policyc.semantics.checks import check_model
+from policyc.semantics.hidden import user_name
 from policyc.semantics.model import Model, build_model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
@@ -45,7 +46,7 @@ def check_source(source: SourceFile) -> Checked:
         return Checked(source, None, None, sort_diagnostics(diags))
     policy, lower_diags = lower(tree, source)
     model = build_model(policy)
-    diags = lower_diags + check_model(model, source)
+    diags = diags + lower_diags + check_model(model, source)
     return Checked(source, policy, model, sort_diagnostics(diags))
 
 
@@ -66,7 +67,11 @@ class Evaluation:
         """Every report, by row and then left to right as in the sheet: a row's first report
         is its leftmost bad cell (what `--strict` shows)."""
         name = self.loaded_name
-        runtime = [RecordError(name, e.line, e.column, e.message) for e in self.outcome.errors]
+        model = self.plan.model
+        runtime = [
+            RecordError(name, e.line, user_name(model, e.column), e.message)
+            for e in self.outcome.errors
+        ]
         return sorted(self.loaded.errors + runtime, key=error_order(self.loaded.column_order()))
 
     @property

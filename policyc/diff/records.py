@@ -96,6 +96,9 @@ class Summary:
     outputs_changed: dict[str, int]
     transitions: dict[str, list[tuple[Any, Any, int]]]  # categorical outputs: (old, new, rows)
     totals: dict[str, tuple[Decimal, Decimal]]  # numeric outputs: (old total, new total)
+    # outputs that are numbers in some rows and labels, text or yes/no in others (a number
+    # in OLD turned into a label in NEW): a total of their numbers would mean nothing
+    mixed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -274,12 +277,16 @@ def _changes(outs: list[Output], o: RowEnv, n: RowEnv) -> Iterable[Change]:
 
 
 def _kinds(outs: list[Output], pairs: list[tuple[RowEnv, RowEnv]]) -> dict[str, str]:
-    """`numeric` when any value of the output is a number (under either version), else
-    `categorical` (labels, text, yes/no): numbers get totals, the others a transition matrix."""
+    """`numeric` when every value of the output is a number or none (under both versions),
+    `categorical` when none is a number (labels, text, yes/no), else `mixed`: numbers get
+    totals, categorical outputs a transition matrix, mixed ones neither."""
     kinds = {}
     for name, so, sn in outs:
-        numeric = any(_is_number(o.v[so]) or _is_number(n.v[sn]) for o, n in pairs)
-        kinds[name] = "numeric" if numeric else "categorical"
+        values = [v for o, n in pairs for v in (o.v[so], n.v[sn]) if v is not None]
+        numbers = sum(1 for v in values if _is_number(v))
+        kinds[name] = (
+            "categorical" if numbers == 0 else "numeric" if numbers == len(values) else "mixed"
+        )
     return kinds
 
 
@@ -305,7 +312,7 @@ def _summarise(
                 sum((o.v[so] for o, _ in pairs if _is_number(o.v[so])), Decimal(0)),
                 sum((n.v[sn] for _, n in pairs if _is_number(n.v[sn])), Decimal(0)),
             )
-        else:
+        elif kinds[name] == "categorical":
             matrix = Counter((o.v[so], n.v[sn]) for o, n in pairs)
             transitions[name] = sorted(
                 ((a, b, k) for (a, b), k in matrix.items()),
@@ -320,6 +327,7 @@ def _summarise(
         {k: v for k, v in counts.items() if v},
         transitions,
         totals,
+        tuple(name for name, _, _ in outs if kinds[name] == "mixed"),
     )
 
 

@@ -74,6 +74,7 @@ def summary_json(s: Summary) -> dict[str, Any]:
             name: {"old": value(a), "new": value(b), "delta": value(b - a)}
             for name, (a, b) in s.totals.items()
         },
+        "mixed": list(s.mixed),
     }
 
 
@@ -267,6 +268,8 @@ def summary_text(s: Summary, indent: str = "  ") -> list[str]:
         lines.append(f"{indent}totals (OLD -> NEW, change)")
         for name, (a, b) in s.totals.items():
             lines.append(f"{indent}  {name}: {show(a)} -> {show(b)} ({_delta(a, b)})")
+    for name in s.mixed:
+        lines.append(f"{indent}{name}: numbers in some rows, labels or text in others: no total")
     return lines
 
 

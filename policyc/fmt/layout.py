@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from policyc.diagnostics import Diagnostic
+from policyc.diagnostics import Diagnostic, Severity
 from policyc.fmt.text import (
     BOUND_WORDS,
     INDENT,
@@ -575,14 +575,15 @@ def parse_policy(source: SourceFile) -> tuple[A.Policy | None, list[Diagnostic]]
     if tree is None:
         return None, diags
     policy, ldiags = lower(tree, source)
-    return policy, ldiags
+    return policy, diags + ldiags
 
 
 def format_source(source: SourceFile) -> Formatted:
     """Format a policy text, and prove the result means the same and keeps every comment."""
     policy, diags = parse_policy(source)
+    diags = [d for d in diags if d.severity is Severity.ERROR]  # W0012: fmt is the fix
     if policy is None or diags:
-        # lowering diagnostics mean the AST lost something (a number too long, a unit)
+        # lowering errors mean the AST lost something (a number too long, a unit)
         return Formatted(source, None, tuple(diags))
     try:
         text = format_policy(policy, source)

@@ -16,7 +16,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation, local
 from typing import Literal
 
 from policyc.diagnostics import Diagnostic, did_you_mean, error
-from policyc.semantics.checks.common import Site, introduced_labels, sites, snippet
+from policyc.semantics.checks.common import Site, introduced_labels, join_span, sites, snippet
+from policyc.semantics.checks.intervals import show_number
 from policyc.semantics.model import AGGREGATES, Model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
@@ -414,7 +415,7 @@ class Typer:
             }
             if self.m.is_value(name) or name in declared:
                 continue
-            hint = did_you_mean(name, self.m.value_names())
+            hint = did_you_mean(name, self.m.value_names)
             if hint is None:
                 continue
             message = f"unknown name `{name}`: it would read as a label here"
@@ -594,6 +595,8 @@ class Typer:
             if len(ts) != 3 or any(t.kind != "num" for t in ts):
                 return ANY
             x, lo, hi = ts
+            if lo.low is not None and hi.high is not None and lo.low > hi.high:
+                self._report(out, self._clamp_inverted(e, lo, hi))
             return num(lo.low, hi.high, _max_places(x.places, lo.places, hi.places))
         if f == "percentile":
             for a in args_e:
@@ -602,6 +605,24 @@ class Typer:
         for a in args_e:
             self.infer(a, env, out)
         return ANY
+
+    def _clamp_inverted(self, e: A.Call, lo: Ty, hi: Ty) -> Diagnostic:
+        """E0209: `clamp(x, 10, 0)` gives 10 whatever x is: the bounds are swapped."""
+        low, high = self.show(e.args[1].value), self.show(e.args[2].value)
+        if lo.low == lo.high and hi.low == hi.high:
+            why = f"its low bound {low} is above its high bound {high}"
+        else:
+            assert lo.low is not None and hi.high is not None
+            why = (
+                f"its low bound `{low}` (at least {show_number(lo.low)}) is always above its high "
+                f"bound `{high}` (at most {show_number(hi.high)})"
+            )
+        return error(
+            "E0209",
+            f"`{self.show(e)}` gives the low bound whatever the value: {why}",
+            join_span(self.src, e.args[1].span, e.args[2].span),
+            f"swap them: `clamp({self.show(e.args[0].value)}, {high}, {low})`",
+        )
 
     def _aggregate(self, e: A.Call, env: Env, out: list[Diagnostic] | None) -> Ty:
         f = e.func

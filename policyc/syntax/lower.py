@@ -10,7 +10,7 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
-from policyc.diagnostics import Diagnostic, error
+from policyc.diagnostics import Diagnostic, error, warning
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 from policyc.syntax.walk import children
@@ -81,7 +81,7 @@ class _Lower(Transformer[Token, Any]):
         return self.src.span(start, tok.end_pos if tok.end_pos is not None else start)
 
     def dec(self, tok: Token) -> Decimal:
-        text = str(tok).rstrip("%％")
+        text = unicodedata.normalize("NFKC", str(tok)).rstrip("%")
         digits = len(text.replace(".", ""))
         if digits > MAX_NUMBER_DIGITS:
             self.diags.append(
@@ -103,7 +103,7 @@ class _Lower(Transformer[Token, Any]):
         """A whole number that counts something (places, months, levels): past `limit` it
         means nothing, and a huge one would make later stages build huge things. Once
         reported it becomes `stand_in` (else the limit), chosen to raise no second error."""
-        if len(str(tok)) > len(str(limit)) or int(tok) > limit:
+        if len(str(tok)) > len(str(limit)) or int(unicodedata.normalize("NFKC", tok)) > limit:
             self.diags.append(
                 error(
                     "E0005",
@@ -113,7 +113,7 @@ class _Lower(Transformer[Token, Any]):
                 )
             )
             return limit if stand_in is None else stand_in
-        return int(tok)
+        return int(unicodedata.normalize("NFKC", tok))
 
     # -- top level
     def start(self, meta: Meta, ch: list[Any]) -> A.Policy:
@@ -385,6 +385,8 @@ class _Lower(Transformer[Token, Any]):
 
     def example_key(self, meta: Meta, ch: list[Any]) -> tuple[str, str | None, str | None]:
         key = str(ch[0])
+        if ch[0].type == "INT":
+            key = unicodedata.normalize("NFKC", key)  # `１２３` is employee 123 (W0012)
         key = key[1:-1] if key.startswith('"') else key
         months = [_month(c) for c in ch[1:]]
         first = months[0] if months else None
@@ -529,7 +531,47 @@ def lower(tree: Tree[Token], source: SourceFile) -> tuple[A.Policy, list[Diagnos
     """Turn Lark's parse tree into the AST, with any number-size and unit diagnostics."""
     lw = _Lower(source)
     policy = lw.transform(tree)
+    lw.diags.extend(_wide_digits(tree, source))
     return _bound_inlining(policy, source, lw.diags), lw.diags
+
+
+WIDE_DIGITS = frozenset("０１２３４５６７８９")
+NUMERIC_TOKENS = frozenset({"INT", "NUMBER", "PERCENT", "MONTH"})
+MAX_WIDE_REPORTS = 10  # as parse.MAX_CHARACTER_REPORTS: then one summary line
+
+
+def _wide_digits(tree: Tree[Token], source: SourceFile) -> list[Diagnostic]:
+    """W0012 for numbers typed with full-width digits (`８０`). They are read as their
+    ASCII twins, as full-width punctuation is; `policyc fmt` rewrites them in ASCII."""
+    wide = [
+        t
+        for t in tree.scan_values(lambda v: isinstance(v, Token) and v.type in NUMERIC_TOKENS)
+        if not WIDE_DIGITS.isdisjoint(t)
+    ]
+    out = []
+    for tok in wide[:MAX_WIDE_REPORTS]:
+        start = tok.start_pos or 0
+        plain = unicodedata.normalize("NFKC", str(tok))
+        out.append(
+            warning(
+                "W0012",
+                f"`{tok}` is written with full-width digits; it reads as `{plain}`",
+                source.span(start, start + len(tok)),
+                "`policyc fmt` writes it with the digits 0-9",
+            )
+        )
+    if len(wide) > MAX_WIDE_REPORTS:
+        more = len(wide) - MAX_WIDE_REPORTS
+        start = wide[MAX_WIDE_REPORTS].start_pos or 0
+        out.append(
+            warning(
+                "W0012",
+                f"{more} more number{'s' * (more != 1)} are written with full-width digits",
+                source.span(start, start + 1),
+                "`policyc fmt` writes them all with the digits 0-9",
+            )
+        )
+    return out
 
 
 def _calls(e: A.Expr, funcs: dict[str, A.Def]) -> list[str]:

@@ -28,6 +28,13 @@ MAX_NESTING = 100
 # Syntax errors reported per policy: each one costs a whole parse, and after a few dozen
 # the author has enough to fix.
 MAX_SYNTAX_ERRORS = 50
+# Lines reported for invisible characters (E0011), and for full-width digits (W0012, see
+# lower.py); past it one summary line says how many more there are.
+MAX_CHARACTER_REPORTS = 10
+# Characters that reorder how a line is displayed (the "Trojan Source" attack: a comment that
+# shows as code, a label that shows as another): the bidirectional embeddings, overrides and
+# isolates, and the marks.
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
 class PolicyIndenter(Indenter):
@@ -208,6 +215,10 @@ def _hint_for(text: str) -> str | None:
         if key in text:
             return hint
     for ch in text:
+        if ch in BIDI or unicodedata.category(ch) == "Cf":
+            code = f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip()
+            return f"an invisible character ({code}): delete it"
+    for ch in text:
         # a full-width form from a Chinese keyboard (＂ ； ．...) the grammar does not read:
         # name the ASCII one
         plain = unicodedata.normalize("NFKC", ch)
@@ -229,14 +240,81 @@ def parse(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
                 "split the policy into smaller files",
             )
         ]
+    hidden = invisible_characters(source)
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     try:
         tree = parser().parse(text)
     except (LarkError, AssertionError, RecursionError):
         diags = _recovering_parse(source, text)
-        return None, [_wide_hint(source, d) for d in _dedupe_lines(diags)]
+        return None, hidden + [_wide_hint(source, d) for d in _dedupe_lines(diags)]
     deep = _too_deep(source, tree)
-    return (None, [deep]) if deep else (tree, [])
+    return (None, [*hidden, deep]) if deep else (tree, hidden)
+
+
+def invisible_characters(source: SourceFile) -> list[Diagnostic]:
+    """E0011 for each line whose comment or label holds a character that is not seen: a
+    bidirectional control, another format character (a zero-width space, a soft hyphen) or
+    a control character. In code the lexer already refuses them (E0001); in a comment or a
+    label they would pass unseen, and a bidi control can make the line display as
+    something other than what policyc reads. An error even without `--deny-warnings`, as
+    rustc's `text_direction_codepoint_in_comment` is."""
+    out: list[Diagnostic] = []
+    lines = 0
+    offset = 0
+    for line in source.text.split("\n"):
+        at = _first_hidden(line)
+        if at is not None:
+            lines += 1
+            if lines <= MAX_CHARACTER_REPORTS:
+                out.append(_hidden_diagnostic(source, offset + at, line, at))
+        offset += len(line) + 1
+    if lines > MAX_CHARACTER_REPORTS:
+        first = out[-1].span
+        more = lines - MAX_CHARACTER_REPORTS
+        out.append(
+            error(
+                "E0011",
+                f"{more} more line{'s' * (more != 1)} hold invisible characters",
+                source.span(first.start, first.start + 1),
+                "only the first few are shown: delete every such character",
+            )
+        )
+    return out
+
+
+def _is_hidden(ch: str) -> bool:
+    if ch == "\t":
+        return False
+    return ch in BIDI or unicodedata.category(ch) in ("Cf", "Cc")
+
+
+def _first_hidden(line: str) -> int | None:
+    """The first invisible character inside a comment or a label of `line`."""
+    if line.isprintable():
+        return None  # the common case: nothing to look for (a tab is not printable: read on)
+    masked = _mask(line)
+    for i, ch in enumerate(line):
+        if masked[i] != ch and _is_hidden(ch):
+            return i
+    return None
+
+
+def _hidden_diagnostic(source: SourceFile, offset: int, line: str, at: int) -> Diagnostic:
+    ch = line[at]
+    where = "comment" if (c := _comment_start(line)) is not None and c < at else "label"
+    name = unicodedata.name(ch, "")
+    code = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+    if ch in BIDI:
+        message = f"a bidirectional control character ({code}) in a {where}"
+        hint = (
+            "it makes the line display in another order than policyc reads it (the "
+            '"Trojan Source" attack); delete it'
+        )
+    else:
+        kind = "control" if unicodedata.category(ch) == "Cc" else "invisible"
+        message = f"an {kind} character ({code}) in a {where}"
+        hint = "it cannot be seen where the policy is read or reviewed; delete it"
+    return error("E0011", message, source.span(offset, offset + 1), hint)
 
 
 def _recovering_parse(source: SourceFile, text: str) -> list[Diagnostic]:
@@ -385,6 +463,9 @@ def _syntax_diagnostic(source: SourceFile, e: UnexpectedInput, lines: list[str])
         offset = e.pos_in_stream or 0
         ch = source.text[offset : offset + 1] if offset < len(source.text) else ""
         span = source.span(offset, offset + 1)
+        digits = _foreign_digits(source, offset)
+        if digits is not None:
+            return digits
         hint = (
             _label_hint(source.text, offset)
             or _hint_for(ch)
@@ -720,6 +801,27 @@ def _closed_later(text: str, paren: int) -> bool:
                 return True
         skip = 0
     return False
+
+
+def _foreign_digits(source: SourceFile, offset: int) -> Diagnostic | None:
+    """E0001 for a number written in digits other than 0-9 (`৪০`, Bengali 40, looks like
+    80): named with the value it would have, never read as it."""
+    run = ""
+    for ch in source.text[offset : offset + MAX_POLICY_CHARS]:
+        if not (ch.isdecimal() or (run and ch == ".")):
+            break
+        run += ch
+    run = run.rstrip(".")
+    if not run or run.isascii():
+        return None
+    value = "".join(str(unicodedata.decimal(c)) if c != "." else "." for c in run)
+    script = unicodedata.name(run[0], "").split(" DIGIT")[0].title()
+    return error(
+        "E0001",
+        f"`{run}` is written in {script} digits",
+        source.span(offset, offset + len(run)),
+        f"write numbers with the digits 0-9: `{value}`",
+    )
 
 
 def _label_hint(text: str, offset: int) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from policyc.diagnostics import Diagnostic, Severity, closest_name
+from policyc.diagnostics import SHORT_NAME, Diagnostic, Severity, closest_name, reset_suggestions
 from policyc.semantics import types
 from policyc.semantics.checks import (
     cases,
@@ -49,6 +49,7 @@ NO_OUTPUT = "E0127"  # nothing is used at all
 
 
 def check_model(model: Model, source: SourceFile) -> list[Diagnostic]:
+    reset_suggestions()
     out: list[Diagnostic] = []
     for check in CHECKS:
         out.extend(check(model, source))
@@ -65,15 +66,28 @@ def without_cascades(diags: list[Diagnostic], source: SourceFile) -> list[Diagno
     errors = [d for d in diags if d.severity is Severity.ERROR]
     lines = {d.span.line for d in errors}
     no_output = any(d.code == NO_OUTPUT for d in errors)
-    misspelt = [_text(source, d.span) for d in errors if d.code in USE_ERRORS]
+    misspelt = sorted({_text(source, d.span) for d in errors if d.code in USE_ERRORS})
+    errors_by_line: dict[int, list[Diagnostic]] = {}
+    for e in errors:
+        for line in range(e.span.line, e.span.end_line + 1):
+            errors_by_line.setdefault(line, []).append(e)
 
     def cascade(w: Diagnostic) -> bool:
-        if w.span.line in lines or any(_overlap(w.span, e.span) for e in errors):
+        near = (
+            e
+            for line in range(w.span.line, w.span.end_line + 1)
+            for e in errors_by_line.get(line, ())
+        )
+        if w.span.line in lines or any(_overlap(w.span, e.span) for e in near):
             return True
         if w.code != "W0701":
             return False
+        if no_output:
+            return True
         unused = _text(source, w.span)
-        return no_output or any(closest_name(m, [unused]) for m in misspelt)
+        return closest_name(unused, misspelt) is not None or any(
+            closest_name(m, [unused]) for m in misspelt if len(m) <= SHORT_NAME
+        )
 
     return [d for d in diags if d.severity is Severity.ERROR or not cascade(d)]
 

@@ -97,7 +97,7 @@ def _declared_by(
                 "E0113",
                 f"`{kind} {decl.name} by {subject}`: `{subject}` is not a field or a definition",
                 span,
-                did_you_mean(subject, model.value_names()),
+                did_you_mean(subject, model.value_names),
             )
         ]
     consequence = (

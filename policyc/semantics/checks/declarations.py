@@ -33,6 +33,8 @@ def check(model: Model, source: SourceFile) -> list[Diagnostic]:
     out.extend(_states(model, source))
     out.extend(_overrides(model, source))
     out.extend(_outputs(model, introduced_labels(model)))
+    out.extend(_output_redefinitions(model, source))
+    out.extend(_repeated_in_lists(model, source))
     out.extend(_examples(model, source, Typer(model, source)))
     return out
 
@@ -50,9 +52,21 @@ def _duplicates(policy: A.Policy, source: SourceFile) -> list[Diagnostic]:
     outputs: dict[str, int] = {}
     overrides: dict[str, int] = {}
     key_line: int | None = None
+    record_line: int | None = None
     for st in policy.stmts:
         match st:
             case A.RecordDecl():
+                if record_line is not None:
+                    out.append(
+                        error(
+                            "E0104",
+                            f"the record is already declared on line {record_line}",
+                            source.span(st.span.start, st.span.start + len("record")),
+                            "declare every field in one `record` block",
+                        )
+                    )
+                else:
+                    record_line = st.span.line
                 out.extend(_duplicate_fields(st, source, fields))
             case A.KeyDecl():
                 if key_line is not None:
@@ -206,9 +220,81 @@ def _outputs(model: Model, universe: set[str]) -> list[Diagnostic]:
             hint = "output a definition, a state or a field"
         else:
             message = f"output `{item.name}` is not defined"
-            hint = did_you_mean(item.name, model.value_names())
+            hint = did_you_mean(item.name, model.value_names)
         out.append(error("E0101", message, item.span, hint))
     return out
+
+
+def _output_redefinitions(model: Model, source: SourceFile) -> list[Diagnostic]:
+    """`output y = round(y, 2)` where `y` is defined: which `y` would `eval` print, and
+    which would the policy read? Neither guess is safe, so it is an error."""
+    out: list[Diagnostic] = []
+    for item in model.outputs:
+        if item.value is None or not model.is_value(item.name):
+            continue
+        decl = model.defs.get(item.name) or model.states.get(item.name)
+        if decl is not None:
+            kind = "state" if item.name in model.states else "definition"
+            where = f"a {kind} on line {decl.span.line}"
+        else:
+            where = f"a record field (line {model.fields[item.name].span.line})"
+        out.append(
+            error(
+                "E0109",
+                f"`output {item.name} = ...` gives `{item.name}` a second value, but "
+                f"`{item.name}` is already {where}",
+                source.span(item.span.start, item.span.start + len(item.name)),
+                f"give the output its own name (`output {item.name}_out = ...`), or change "
+                f"the definition of `{item.name}` itself",
+            )
+        )
+    return out
+
+
+def _repeated_in_lists(model: Model, source: SourceFile) -> list[Diagnostic]:
+    """A parameter named twice (`f(v, v)`: which argument is `v`?) and a label listed
+    twice in one `one of` list."""
+    out: list[Diagnostic] = []
+    for st in model.policy.stmts:
+        if isinstance(st, A.Def) and st.params:
+            for name in _repeated(st.params):
+                span = find_word(source, st.span, name, nth=2, skip=len(st.name))
+                out.append(
+                    error(
+                        "E0108",
+                        f"function `{st.name}` names the parameter `{name}` twice",
+                        span or decl_name_span(source, st),
+                        "give each parameter its own name",
+                    )
+                )
+    seen: set[int] = set()
+    fields = (f for st in model.policy.stmts if isinstance(st, A.RecordDecl) for f in st.fields)
+    for f in fields:
+        t = f.type
+        if t.kind != "enum" or t.span.start in seen:
+            continue
+        seen.add(t.span.start)
+        for label in _repeated(t.labels):
+            span = find_word(source, t.span, label, nth=2)
+            out.append(
+                error(
+                    "E0108",
+                    f"`one of` lists `{label}` twice",
+                    span or t.span,
+                    "list each label once",
+                )
+            )
+    return out
+
+
+def _repeated(names: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    twice: list[str] = []
+    for n in names:
+        if n in seen and n not in twice:
+            twice.append(n)
+        seen.add(n)
+    return twice
 
 
 def _examples(model: Model, source: SourceFile, typer: Typer) -> list[Diagnostic]:
@@ -232,17 +318,23 @@ def _assign(
             did_you_mean(a.name, model.fields),
         )
         return
-    if kind == "expect" and not model.is_value(a.name):
+    computed = {i.name: i.value for i in model.outputs if i.value is not None}
+    if kind == "expect" and not model.is_value(a.name) and a.name not in computed:
         yield error(
             "E0122",
             f"`expect` checks `{a.name}`, which the policy does not define",
             name_span,
-            did_you_mean(a.name, model.value_names()),
+            did_you_mean(a.name, model.value_names),
         )
         return
     if not isinstance(a.value, A.LabelValue):
         return
-    t = typer.field(a.name) if kind == "given" else typer.value(a.name)
+    if kind == "given":
+        t = typer.field(a.name)
+    elif model.is_value(a.name):
+        t = typer.value(a.name)
+    else:
+        t = typer.of(computed[a.name])  # a value defined on its `output` line
     value = a.value.name
     if t.kind == "label" and value not in t.labels:
         span = find_word(source, a.span, value, skip=len(a.name)) or a.span

@@ -25,6 +25,7 @@ from policyc.semantics.model import AGGREGATES, BUILTIN_FUNCS, Model
 from policyc.semantics.types import ANY, Typer
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
+from policyc.syntax.lower import MAX_MONTHS, MAX_PLACES
 from policyc.syntax.walk import children
 
 
@@ -164,7 +165,7 @@ class _Names:
                 "E0101",
                 f"unknown name `{n}`",
                 e.span,
-                did_you_mean(n, self.known() | self.universe),
+                did_you_mean(n, lambda: self.known() | self.universe),
             )
         )
 
@@ -193,7 +194,7 @@ class _Names:
                     "E0113",
                     f"`by {e.subject}`: `{e.subject}` is not a field or a definition",
                     span,
-                    did_you_mean(e.subject, self.known()),
+                    did_you_mean(e.subject, self.known),
                 )
             )
         for c in e.cases:
@@ -251,7 +252,7 @@ class _Names:
             skip |= self.rounding(e)
         if f == "previous" and len(e.args) > 1:
             skip.add(1)
-            self.whole(e.args[1].value, "the number of months back", low=1)
+            self.whole(e.args[1].value, "the number of months back", low=1, high=MAX_MONTHS)
         self.visit_args(e, skip)
 
     def visit_args(self, e: A.Call, skip: set[int]) -> None:
@@ -267,7 +268,7 @@ class _Names:
                         "E0101",
                         f"unknown name `{per}`",
                         word_span(self.src, e.clause.span, per, skip=5),
-                        did_you_mean(per, self.known()),
+                        did_you_mean(per, self.known),
                     )
                 )
 
@@ -463,7 +464,7 @@ class _Names:
         skip: set[int] = set()
         if len(e.args) > 1:
             skip.add(1)
-            self.whole(e.args[1].value, "the number of decimal places", low=0)
+            self.whole(e.args[1].value, "the number of decimal places", low=0, high=MAX_PLACES)
         if len(e.args) > 2:
             skip.add(2)
             mode = e.args[2].value
@@ -480,10 +481,22 @@ class _Names:
                 )
         return skip
 
-    def whole(self, arg: A.Expr, what: str, low: int) -> None:
+    def whole(self, arg: A.Expr, what: str, low: int, high: int) -> None:
+        """A count written in the policy: a whole number from `low` to `high` (past the
+        limit it would crash or stall evaluation: `round(x, 2147483648)`)."""
         if isinstance(arg, A.Num) and not arg.percent:
             v = arg.value
             if v == v.to_integral_value() and v >= low:
+                if v <= high:
+                    return
+                self.out.append(
+                    error(
+                        "E0117",
+                        f"{what} must be at most {high}, not `{snippet(self.src, arg.span)}`",
+                        arg.span,
+                        f"the limit is {high}; see docs/robustness.md",
+                    )
+                )
                 return
         self.out.append(
             error(

@@ -148,7 +148,7 @@ def _cycles(model: Model, source: SourceFile) -> list[Diagnostic]:
         reads_itself = name not in model.fields and name in referenced_values(model, d.body)
         if reads_itself and (name,) not in found:
             found.append((name,))
-    out: list[Diagnostic] = []
+    out: list[Diagnostic] = list(_self_starts(model, source))
     for ring in found:
         path = " → ".join(f"`{n}`" for n in (*ring, ring[0]))
         first, second = ring[0], ring[1] if len(ring) > 1 else ring[0]
@@ -160,6 +160,31 @@ def _cycles(model: Model, source: SourceFile) -> list[Diagnostic]:
                 f"`{ring[0]}` depends on itself: {path}",
                 _reference_span(model, source, first, second),
                 _cycle_hint(model, second, len(ring)),
+            )
+        )
+    return out
+
+
+def _self_starts(model: Model, source: SourceFile) -> list[Diagnostic]:
+    """`state s` with `start = s`: the first value would be the value being started (a
+    field of the same name is `record.s`; `s` alone is the state)."""
+    out = []
+    for st in model.states.values():
+        if st.name not in referenced_values(model, st.start):
+            continue
+        span = find_word(source, st.start.span, st.name) or st.start.span
+        hint = (
+            f"write `start = record.{st.name}` to start from the record's field `{st.name}`"
+            if st.name in model.fields
+            else "start it from a record field or other values, e.g. `start = record.level`"
+        )
+        out.append(
+            error(
+                "E0702",
+                f"the `start` of state `{st.name}` reads `{st.name}` itself, which has no "
+                "value before it starts",
+                span,
+                hint,
             )
         )
     return out
