@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 from policyc.backend.closures.compile import GroupStep, Plan  # noqa: E402
 from policyc.diagnostics import Diagnostic, render_all  # noqa: E402
+from policyc.explain import explain_json, explain_text  # noqa: E402
 from policyc.io.results import result_columns, result_rows, to_csv, to_jsonl, to_table  # noqa: E402
 from policyc.pipeline import check_source, compile_checked, evaluate  # noqa: E402
 from policyc.semantics.model import Model  # noqa: E402
@@ -624,13 +625,20 @@ EXPR_RECORDS = (
 )
 EXPR_ATOMS = ["s", "m", "n", "p", "big", "b", "r", "x", "none", "true", "0", "1", "0.5", "50%"]
 EXPR_ATOMS += ["9" * 28, "0." + "0" * 26 + "1", "-3"]
+# values past 10^50: `big` is 10^15 in the records, so its fourth power is 10^60
+EXPR_HUGE = ["(big * big * big * big)", "(" + "9" * 28 + " * " + "9" * 28 + ")", "(m * big * big)"]
 
 
-def random_expression(rng: random.Random, depth: int = 0) -> str:
-    """A well-formed expression mixing every type, operator and built-in, often oddly."""
+def random_expression(rng: random.Random, depth: int = 0, cohort: bool = True) -> str:
+    """A well-formed expression mixing every type, operator and built-in, often oddly:
+    cohort functions (`rank`, `among`, `per`) and values past 10^50 included. `cohort`
+    is off inside what reads another month or a window (a cohort there is not allowed)."""
     if depth > 4 or rng.random() < 0.3:
-        return rng.choice(EXPR_ATOMS)
-    a, b, c = (random_expression(rng, depth + 1) for _ in range(3))
+        return rng.choice(EXPR_HUGE) if rng.random() < 0.1 else rng.choice(EXPR_ATOMS)
+    if cohort and rng.random() < 0.15:
+        return _cohort_expression(rng, depth)
+    a, b, c = (random_expression(rng, depth + 1, cohort) for _ in range(3))
+    h = random_expression(rng, depth + 1, cohort=False)  # read from other months
     places = rng.choice(["0", "2", "28", "47", "48", "-5", "-60"])
     return rng.choice(
         [
@@ -645,18 +653,35 @@ def random_expression(rng: random.Random, depth: int = 0) -> str:
             f"given({a})",
             f"not {a}",
             f"-{a}",
-            f"{rng.choice(['mean', 'sum', 'min', 'max', 'count', 'all', 'any'])}({a} over q)",
-            f"previous({a})",
-            f"previous_window({a}, q)",
+            f"{rng.choice(['mean', 'sum', 'min', 'max', 'count', 'all', 'any'])}({h} over q)",
+            f"{rng.choice(['mean', 'sum', 'max'])}({h} over last {rng.choice(['1', '3', '1200'])} months)",
+            f"previous({h})",
+            f"previous_window({h}, q)",
             f"{a} in (x, y, {b})",
         ]
     )
 
 
+def _cohort_expression(rng: random.Random, depth: int) -> str:
+    """`rank`, an aggregate `among` a condition, `per` a field: over the whole period."""
+    a = random_expression(rng, depth + 1, cohort=False)
+    cond = random_expression(rng, depth + 1, cohort=False)
+    order = rng.choice(["", " desc", " asc"])
+    among = rng.choice(["", f" among {cond}", f" among {cond} per r", " per r", " per b"])
+    agg = rng.choice(["mean", "sum", "min", "max", "count"])
+    arg = "" if agg == "count" else a
+    return rng.choice([f"rank({a}{order}{among})", f"{agg}({arg}{among or ' per r'})"])
+
+
+EXPR_ROWS = EXPR_RECORDS.count("\n") - 1  # data rows, counted without the loader
+
+
 def fuzz_expressions(rng: random.Random, count: int, cli: int, work: Path, tally: Tally) -> None:
-    """Random expressions in one definition: checked, and evaluated when they check clean."""
+    """Random expressions in one definition: checked, and when they check clean evaluated,
+    every row accounted for, printed in every format and explained."""
     records = work / "expressions.csv"
     records.write_text(EXPR_RECORDS, encoding="utf-8")
+    cli_files: list[Path] = []
     for _ in range(count):
         seed = rng.randrange(2**32)
         expr = random_expression(random.Random(seed))
@@ -667,11 +692,54 @@ def fuzz_expressions(rng: random.Random, count: int, cli: int, work: Path, tally
         tally.fail(what, problems)
         if ok and not problems:
             tally.clean += 1
-            try:
-                ev = evaluate(compile_text(text), records)
-                "".join(to_jsonl(result_rows(ev.plan, ev.outcome.rows)))
-            except Exception:
-                tally.fail(what, [traceback.format_exc()])
+            tally.fail(what, expression_problems(text, records, tally.counts))
+            if len(cli_files) < cli:
+                f = work / f"expression_{len(cli_files)}.policy"
+                f.write_text(text, encoding="utf-8")
+                cli_files.append(f)
+    for f in cli_files:
+        for args in (
+            ["eval", str(f), str(records)],
+            ["eval", str(f), str(records), "--format", "csv"],
+            ["explain", str(f), str(records), "--employee", "E1"],
+            ["diff", str(f), str(f), str(records)],
+        ):
+            # explain: E1 may have no row left to show (exit 2); diff of a file with itself: 0
+            tally.fail(f"policyc {args[0]} {f}", cli_problems(args, (0, 1, 2)))
+
+
+def expression_problems(text: str, records: Path, counts: Counts | None = None) -> list[str]:
+    """Evaluate a clean policy over EXPR_RECORDS: no exception in any output format or in
+    `explain`, and every data row either evaluated or reported (once)."""
+    try:
+        plan = compile_text(text)
+        ev = evaluate(plan, records, trace_ids={"E1", "E2"})
+        rows = list(result_rows(plan, ev.outcome.rows))
+        "".join(to_jsonl(iter(rows)))
+        "".join(to_csv(result_columns(plan), iter(rows)))
+        "".join(to_table(result_columns(plan), iter(rows)))
+        for emp in ("E1", "E2"):
+            mine = [r for r in ev.outcome.rows if r.key[0] == emp]
+            if mine:
+                explain_text(plan, mine, "fuzz.policy")
+                explain_json(plan, mine)
+    except Exception:
+        return [traceback.format_exc()]
+    reported = {e.row for e in ev.errors if e.row >= 2}
+    if counts is not None:
+        counts.rows_in += EXPR_ROWS
+        counts.rows_out += len(rows)
+        counts.rows_reported += len(reported)
+    out_lines = {r.line for r in ev.outcome.rows}
+    problems = []
+    if len(rows) + len(reported) != EXPR_ROWS or out_lines & reported:
+        problems.append(
+            f"rows in {EXPR_ROWS} != rows out {len(rows)} + rows reported {len(reported)}"
+        )
+    for e in ev.errors:
+        if e.column.startswith("_"):
+            problems.append(f"a report names a hidden step: {e}")
+    return problems
 
 
 # ---- the CLI -------------------------------------------------------------------------------
@@ -810,7 +878,11 @@ def main(argv: list[str] | None = None) -> int:
             if fn is fuzz_policies:
                 print(f"  {tally.clean} mutants still checked clean and were evaluated")
             elif fn is fuzz_expressions:
-                print(f"  {tally.clean} checked clean and were evaluated")
+                c = tally.counts
+                print(
+                    f"  {tally.clean} checked clean and were evaluated: rows in {c.rows_in} ="
+                    f" rows out {c.rows_out} + rows reported {c.rows_reported}"
+                )
             else:
                 c = tally.counts
                 print(

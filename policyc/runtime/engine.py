@@ -211,10 +211,14 @@ def _group_step(step: GroupStep, rows: list[RowEnv]) -> list[tuple[RowEnv, RowFa
     for r in rows:
         try:
             if step.cond(r):
+                for f, _desc, _text in step.keys:
+                    f(r)  # a key that cannot be computed rejects its row, not the run
                 groups[r.v[step.per] if step.per is not None else None].append(r)
                 members.add(id(r))
         except RowFailure as e:
             failed.append((r, e))
+        except (ArithmeticError, TypeError, ValueError) as e:
+            failed.append((r, RowFailure(step.name, f"cannot compute `{step.name}`: {_why(e)}")))
     if step.kind != "rank":  # an empty cohort still has a count (0), and every row sees it
         for r in rows:
             groups.setdefault(r.v[step.per] if step.per is not None else None, [])

@@ -72,8 +72,8 @@ def plain(value: Any) -> Any:
         text = str(value)
         if "E" not in text and (("." not in text) or text[-1] != "0"):
             return text  # the common case: already plain, no trailing zeros
-        if value == value.to_integral_value():
-            return format(value.quantize(Decimal(1)), "f")
+        # `normalize` and `f` keep every digit: quantizing a whole 10^60 to units would need
+        # more than the context's 50 digits (InvalidOperation: stdout stopped at that row)
         return format(value.normalize(), "f")
     return value
 
