@@ -154,7 +154,7 @@ class Result:
 def evaluate_plan(plan: Plan, records: Path, trace_ids: set[str] | None = None) -> Result:
     ev = evaluate(plan, records, trace_ids)
     result = Result(ev)
-    for obj in result_rows(plan, ev.outcome.rows):
+    for obj in result_rows(plan, ev.outcome.rows, places=False):  # values, not as shown
         key = tuple(str(obj[k]) for k in plan.model.key)
         period = key[1] if len(key) > 1 else ""
         result.rows[(key[0], period)] = obj

@@ -157,7 +157,7 @@ def test_a_write_that_fails_midway_is_the_same_one_line(
 ) -> None:
     import policyc.cli.eval_cmd as eval_cmd
 
-    def full_disk(plan: object, rows: object) -> Iterator[str]:
+    def full_disk(*args: object) -> Iterator[str]:
         yield "{"
         raise OSError(28, "No space left on device")
 
@@ -251,6 +251,7 @@ def test_an_empty_file_reports_no_rows(tmp_path: Path, policyc: Run) -> None:
     assert code == 1
     assert err.splitlines() == [
         f"{records}:1:-: the file is empty: no header row",
+        "summary: 0 row(s) read, 0 evaluated, 0 reported",
         "0 row(s) reported, 0 evaluated",
     ]
 
@@ -368,8 +369,9 @@ def test_eval_format_follows_the_output_extension(tmp_path: Path, policyc: Run) 
         got[name] = (tmp_path / name).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(got["o.csv"])))
     assert rows and got["O.CSV"] == got["o.csv"]
-    assert json.loads(got["o.json"]) == [json.loads(line) for line in got["o.jsonl"].splitlines()]
-    assert len(json.loads(got["o.json"])) == len(rows)
+    document = json.loads(got["o.json"])
+    assert document["rows"] == [json.loads(line) for line in got["o.jsonl"].splitlines()]
+    assert len(document["rows"]) == len(rows) and got["o.csv"].startswith("\ufeff")
     assert re.search(r"^-+  -+", got["o.txt"], re.M)  # the table
     code, _, _ = policyc("eval", POLICY_A, EXAMPLE_A, "--format", "jsonl", "-o", tmp_path / "x.csv")
     assert (tmp_path / "x.csv").read_text(encoding="utf-8") == got["o.jsonl"]

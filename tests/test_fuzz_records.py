@@ -256,6 +256,8 @@ def check_cli_reports(path: Path, stderr: str, stdout: str) -> dict[str, Any]:
     rows: set[int] = set()
     summary = None
     for line in stderr.splitlines():
+        if line.startswith(("summary: ", "  ")):
+            continue  # the run's summary (counts and totals)
         m = ROW_REPORT.match(line)
         s = SUMMARY.match(line)
         assert m or s, line

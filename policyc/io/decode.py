@@ -145,11 +145,13 @@ DAMAGED_UTF8 = "UTF-8 (damaged)"
 
 def _mostly_utf8(raw: bytes, text: str) -> bool:
     """UTF-8 text with a few bytes that are not (a GBK cell pasted into a UTF-8 file): more
-    bytes of real UTF-8 characters than bad bytes. The bad bytes are kept as surrogate
-    escapes and their cells reported; reading it all as GB18030 would garble the rest."""
+    bytes of real UTF-8 Chinese than bad bytes. (GBK read as UTF-8 also yields some valid
+    sequences, but two-byte ones, Cyrillic or Armenian, hardly ever a Chinese character.)
+    The bad bytes are kept as surrogate escapes and their cells reported; reading it all as
+    GB18030 would garble the rest."""
     bad = sum(1 for c in text if "\udc80" <= c <= "\udcff")
-    good = len(raw) - bad - sum(1 for c in text if c < "\x80")
-    return good > bad
+    chinese = sum(1 for c in text if "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
+    return 3 * chinese > bad
 
 
 def _few_bad_rows(text: str) -> bool:
