@@ -112,7 +112,7 @@ def test_a_symlinked_output_keeps_the_link(tmp_path: Path, policyc: Run) -> None
     code, _, err = policyc("eval", POLICY_A, EXAMPLE_A, "-o", link)
     assert code == 0, err
     assert link.is_symlink()
-    assert real.read_text(encoding="utf-8").startswith("employee_id,period,")
+    assert real.read_text(encoding="utf-8-sig").startswith("employee_id,period,")  # BOM: -o CSV
 
 
 def test_a_fifo_output_is_streamed(tmp_path: Path) -> None:

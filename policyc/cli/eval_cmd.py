@@ -235,7 +235,8 @@ def _write_results(
         from policyc.io.columns import output_kinds
 
         typed = result_rows(plan, rows, loaded.kept, kept, typed=True)
-        with_bom = bom if bom is not None else bool(output)
+        # a file for Excel gets a BOM; a stream (stdout, a FIFO, a device) does not
+        with_bom = bom if bom is not None else bool(output) and _regular_or_new(output)
         chunks = to_csv(columns, typed, with_bom, output_kinds(plan))
     elif fmt == "xlsx":
         from policyc.io.columns import output_kinds
@@ -253,3 +254,8 @@ def _write_results(
         write_output("eval", output, chunks)  # on failure the old file stays
         return
     write_stdout(chunks)  # type: ignore[arg-type]  # text: a workbook needs -o
+
+
+def _regular_or_new(output: str | None) -> bool:
+    path = Path(output or "")
+    return not path.exists() or path.is_file()
