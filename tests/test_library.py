@@ -35,7 +35,7 @@ def _cli_rows() -> list[dict[str, Any]]:
     """`policyc eval --format json` on contract A's example records, as a user runs it."""
     done = run_cli("eval", POLICY_A, EXAMPLE_A, "--format", "json")
     assert done.returncode == 0, done.stderr
-    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    rows: list[dict[str, Any]] = json.loads(done.stdout)["rows"]  # the json document
     return rows
 
 
