@@ -133,7 +133,9 @@ def test_cs_promotion_records_evaluate_on_the_command_line(tmp_path: Path) -> No
     cells = [line.split(",") for line in lines[1:]]
     rows = {(v[0], v[1]): dict(zip(header, v, strict=True)) for v in cells}
     assert rows[("A", "2021-03")]["action"] == "promote"
-    assert rows[("A", "2021-03")]["total_pay"] == "1891.00"  # still paid at 初级 in the review month
+    assert (
+        rows[("A", "2021-03")]["total_pay"] == "1891.00"
+    )  # still paid at 初级 in the review month
     assert rows[("A", "2021-04")]["level_held"] == "中级客服"
     assert rows[("A", "2021-04")]["total_pay"] == "2088.00"  # 1800 + 300 x 95% + 0.3% of 1000
     # B has no February row: no quarter mean, so no rank and no promotion despite 95
