@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from policyc.backend.closures.compile import Plan, compile_plan
+from policyc.backend.closures.compile import compile_plan
 from policyc.diagnostics import Diagnostic, Severity, sort_diagnostics
 from policyc.io.decode import ReadOptions, source_name
 from policyc.io.records import MONTH_RE, Loaded, RecordError, error_order, load_csv
 from policyc.runtime.engine import Outcome, RowError, label_errors, run
+from policyc.runtime.plan import Plan
 from policyc.runtime.values import month_ord
 from policyc.semantics.checks import check_model
 from policyc.semantics.hidden import user_name
@@ -95,7 +96,7 @@ def reported_rows(errors: list[RecordError]) -> set[int]:
 
 def compile_checked(checked: Checked) -> Plan:
     assert checked.model is not None
-    return compile_plan(checked.model, checked.source.text)
+    return compile_plan(checked.model, checked.source)
 
 
 def evaluate(

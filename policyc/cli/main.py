@@ -20,6 +20,7 @@ COMMANDS = {
     "eval": ("policyc.cli.eval_cmd", "eval_cmd"),
     "explain": ("policyc.cli.explain_cmd", "explain_cmd"),
     "fmt": ("policyc.cli.fmt_cmd", "fmt_cmd"),
+    "plan": ("policyc.cli.plan_cmd", "plan_cmd"),
     "test": ("policyc.cli.test_cmd", "test_cmd"),
 }
 

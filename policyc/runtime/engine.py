@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from policyc.backend.closures.compile import GroupStep, Plan, RowStep, StateStep
 from policyc.runtime import trace as T
-from policyc.runtime.values import NoStart, RowEnv, RowFailure, ord_month
+from policyc.runtime.codes import CANNOT_COMPUTE, OFF_LADDER
+from policyc.runtime.plan import GroupStep, Plan, RowStep, StateStep
+from policyc.runtime.values import NoStart, RowEnv, RowFailure, aggregate, ord_month
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class RowError:
     line: int
     column: str
     message: str
+    code: str = CANNOT_COMPUTE  # policyc.runtime.codes
 
 
 @dataclass
@@ -50,6 +52,8 @@ def run(
         if trace_keys is not None and r.key[0] in trace_keys:
             r.trace = []
     tracing = trace_keys is not None
+    if tracing:
+        plan.ensure_traced()
     errors: list[RowError] = []
     state_last: dict[str, dict[str, RowEnv]] = {}
     # rows of each employee that did not evaluate, (month, row): rejected while loading, and
@@ -70,7 +74,7 @@ def run(
                     message = err.message
                     if isinstance(err, NoStart):
                         message = _no_start(err, r, earlier) or message
-                    errors.append(RowError(r.line, err.column or step.name, message))
+                    errors.append(RowError(r.line, err.column or step.name, message, err.code))
                     earlier.setdefault(r.key[0], []).append((r.ord, r.line))
                     r.failed = True
                     del r.emp[r.ord]
@@ -95,7 +99,9 @@ def label_errors(plan: Plan, rows: list[RowEnv]) -> list[RowError]:
         for r in rows:
             given, ladder = r.v[slot], step.ladder.for_row(r)
             if given is not None and ladder is not None and given not in ladder:
-                out.append(RowError(r.line, step.start_column, _off_ladder(given, ladder)))
+                out.append(
+                    RowError(r.line, step.start_column, _off_ladder(given, ladder), OFF_LADDER)
+                )
     return out
 
 
@@ -292,14 +298,12 @@ def _rank(step: GroupStep, group: list[RowEnv], per_key: Any) -> None:
 def _cohort_aggregate(
     step: GroupStep, group: list[RowEnv], rows: list[RowEnv], per_key: Any
 ) -> None:
-    from policyc.backend.closures.calls import _aggregate
-
     if step.keys:
         f = step.keys[0][0]
         values = [f(r) for r in group]
     else:
         values = [True for _ in group]
-    result = _aggregate(step.kind, values)
+    result = aggregate(step.kind, values)
     k = step.slot
     targets = rows if step.per is None else [r for r in rows if r.v[step.per] == per_key]
     for r in targets:
@@ -348,10 +352,11 @@ def _advance(step: StateStep, r: RowEnv, last_rows: dict[str, RowEnv]) -> None:
         raise RowFailure(
             step.start_column if bad_given else step.name,
             _off_ladder(before, ladder),
+            OFF_LADDER,
         )
     if ladder is not None and given is not None and given not in ladder:
         # read only on the first row, but a label that is on no ladder is still a bad record
-        raise RowFailure(step.start_column, _off_ladder(given, ladder))
+        raise RowFailure(step.start_column, _off_ladder(given, ladder), OFF_LADDER)
     after, direction, steps, end, rule = before, "stay", 0, False, None
     r.v[k] = before  # inside its own rules a state's name is its value before them
     for kind, n, cond, value, span in step.transitions:

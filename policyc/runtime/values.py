@@ -6,6 +6,9 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
+from policyc.runtime.codes import CANNOT_COMPUTE, NO_START
+from policyc.semantics.builtins import ROUNDING_MODES as ROUNDING_MODES  # re-exported
+
 # Exact enough that no sum or mean of record values is ever rounded: 50 significant digits.
 CONTEXT = decimal.Context(
     prec=50,
@@ -14,23 +17,15 @@ CONTEXT = decimal.Context(
 )
 decimal.setcontext(CONTEXT)
 
-ROUNDING_MODES = {
-    "half_up": decimal.ROUND_HALF_UP,  # 四舍五入, the default for money
-    "half_even": decimal.ROUND_HALF_EVEN,  # banker's rounding
-    "down": decimal.ROUND_DOWN,  # toward zero
-    "up": decimal.ROUND_UP,  # away from zero
-    "floor": decimal.ROUND_FLOOR,
-    "ceiling": decimal.ROUND_CEILING,
-}
-
 
 class RowFailure(Exception):
     """A row that cannot be evaluated: reported as FILE:ROW:COLUMN, the others go on."""
 
-    def __init__(self, column: str, message: str) -> None:
+    def __init__(self, column: str, message: str, code: str = CANNOT_COMPUTE) -> None:
         super().__init__(message)
         self.column = column
         self.message = message
+        self.code = code  # policyc.runtime.codes
 
 
 class NoStart(RowFailure):
@@ -38,7 +33,7 @@ class NoStart(RowFailure):
     first: the engine says so better once it knows of an earlier rejected row."""
 
     def __init__(self, column: str, message: str, state: str) -> None:
-        super().__init__(column, message)
+        super().__init__(column, message, NO_START)
         self.state = state
 
 
@@ -90,3 +85,23 @@ def show(value: Any) -> str:
             return f"{value:.6f}".rstrip("0") + "…"
         return str(text)
     return str(value)
+
+
+def aggregate(func: str, values: list[Any]) -> Any:
+    """mean, sum, min, max, count, all, any over the values of a window or a cohort."""
+    if func == "count":
+        return Decimal(sum(1 for v in values if v is not None and v is not False))
+    if func == "all":  # a month whose value is none does not satisfy the condition
+        return all(bool(v) for v in values)
+    if func == "any":
+        return any(bool(v) for v in values)
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if func == "sum":
+        return sum(present, Decimal(0))
+    if func == "mean":
+        return sum(present, Decimal(0)) / len(present)
+    if func == "min":
+        return min(present)
+    return max(present)

@@ -3,7 +3,8 @@
 `rank(...)`, `count(among ...)` and friends are computed over a whole period at once, and
 an aggregate over a window reads one value per month; both are simplest to run when what
 they read or produce is a named per-row value. This pass names them (hidden names start
-with `_`), so the compiler sees only names in those positions.
+with `_` and hold a `.`: `_team_rank.rank1`), so the IR builder sees only names in those
+positions.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from policyc.semantics.builtins import HISTORY
 from policyc.semantics.model import AGGREGATES, Model
 from policyc.syntax import ast as A
 
@@ -48,15 +50,15 @@ def lift(model: Model) -> tuple[Model, dict[str, A.Expr]]:
     """
     hidden: dict[str, A.Expr] = {}
     new_defs: dict[str, A.Def] = {}
+    owner = [""]  # the definition, state or output being rewritten
+    counts: dict[tuple[str, str], int] = {}
 
     def name_for(prefix: str, node: A.Expr) -> str:
-        sp = node.span
-        base = f"_{prefix}_{sp.line}_{sp.column}"
-        name, n = base, 1
-        while name in hidden:
-            n += 1
-            name = f"{base}_{n}"
-        return name
+        """`_OWNER.rank1`: named after what holds it, numbered in the order it is met, so
+        the name does not change when a line moves (and `.` is in no name a user writes)."""
+        key = (owner[0], prefix)
+        counts[key] = counts.get(key, 0) + 1
+        return f"_{owner[0]}.{prefix}{counts[key]}"
 
     def fn(node: A.Expr) -> A.Expr | None:
         if is_cohort(node):
@@ -69,7 +71,7 @@ def lift(model: Model) -> tuple[Model, dict[str, A.Expr]]:
             isinstance(node, A.Call)
             and (
                 (node.func in AGGREGATES and isinstance(node.clause, A.Over))
-                or node.func in ("previous", "previous_window", "previous_row")
+                or node.func in HISTORY
             )
             and node.args
             and not isinstance(node.args[0].value, A.Name)
@@ -84,9 +86,11 @@ def lift(model: Model) -> tuple[Model, dict[str, A.Expr]]:
     m = dataclasses.replace(model)
     m.defs = {}
     for name, d in model.defs.items():
+        owner[0] = name
         m.defs[name] = dataclasses.replace(d, body=rewrite(d.body, fn))
     m.states = {}
     for name, st in model.states.items():
+        owner[0] = name
         m.states[name] = rewrite(st, fn)
     m.functions = dict(model.functions)
     # cohort calls inside functions are lifted per call site by inlining: not supported,
@@ -94,6 +98,7 @@ def lift(model: Model) -> tuple[Model, dict[str, A.Expr]]:
     outputs = []
     for item in model.outputs:
         if item.value is not None and item.name not in m.defs:
+            owner[0] = item.name
             body = rewrite(item.value, fn)
             m.defs[item.name] = A.Def(item.name, body, (), item.span)
             hidden[item.name] = item.value

@@ -7,37 +7,16 @@ Built from the AST once; the checker, the compiler, the formatter-independent to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from policyc.semantics.builtins import AGGREGATES as _AGGREGATES
+from policyc.semantics.builtins import BUILTINS, HISTORY
 from policyc.syntax import ast as A
 from policyc.syntax.walk import children
 
-BUILTIN_FUNCS = {
-    # window and history functions
-    "mean",
-    "sum",
-    "min",
-    "max",
-    "count",
-    "all",
-    "any",
-    "previous",
-    "closes",
-    "complete",
-    "previous_window",
-    "previous_row",
-    # cohort function (also mean/sum/min/max/count with `among`)
-    "rank",
-    # arithmetic helpers
-    "round",
-    "round_down",
-    "round_up",
-    "abs",
-    "default",
-    "given",
-    "clamp",
-}
-
-AGGREGATES = {"mean", "sum", "min", "max", "count", "all", "any"}
+# the built-ins are declared in policyc.semantics.builtins; these are the names
+BUILTIN_FUNCS = set(BUILTINS)
+AGGREGATES = set(_AGGREGATES)
 
 
 @dataclass
@@ -55,6 +34,9 @@ class Model:
     examples: list[A.Example] = field(default_factory=list)
     record_decl: A.RecordDecl | None = None
     key_decl: A.KeyDecl | None = None
+    # the type checker's run over this model (a `policyc.semantics.types.Typer`), kept by
+    # the types check so that the IR reads its types instead of inferring them again
+    typer: Any = field(default=None, compare=False, repr=False)
 
     @property
     def period_field(self) -> str | None:
@@ -78,9 +60,6 @@ class Model:
 
     def value_names(self) -> set[str]:
         return set(self.defs) | set(self.states) | set(self.fields)
-
-    def all_names(self) -> set[str]:
-        return self.value_names() | set(self.windows) | set(self.ladders) | set(self.functions)
 
     def enum_labels(self) -> set[str]:
         labels: set[str] = set()
@@ -124,7 +103,7 @@ def referenced_values(m: Model, e: A.Expr, params: tuple[str, ...] = ()) -> set[
     out: set[str] = set()
 
     def go(x: A.Expr) -> None:
-        if isinstance(x, A.Call) and x.func in ("previous", "previous_window", "previous_row"):
+        if isinstance(x, A.Call) and x.func in HISTORY:
             return  # reads an earlier period: no same-period dependency
         if isinstance(x, A.Call) and x.func in m.functions:
             fn = m.functions[x.func]
@@ -133,8 +112,6 @@ def referenced_values(m: Model, e: A.Expr, params: tuple[str, ...] = ()) -> set[
             out.add(x.name)
         if isinstance(x, A.By) and x.subject not in params and m.is_value(x.subject):
             out.add(x.subject)
-        if isinstance(x, A.Call) and x.args and x.func in ("closes", "complete"):
-            pass
         for c in children(x):
             go(c)
         if isinstance(x, A.Call) and isinstance(x.clause, A.Over):

@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation, localcontext
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from policyc.diagnostics import Diagnostic, did_you_mean, error
-from policyc.semantics.checks.common import Site, introduced_labels, join_span, sites, snippet
-from policyc.semantics.checks.intervals import show_number
 from policyc.semantics.model import AGGREGATES, Model
-from policyc.source import SourceFile
+from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
+
+if TYPE_CHECKING:
+    from policyc.semantics.checks.common import Site
 
 Kind = Literal["num", "bool", "label", "text", "month", "date", "none", "any"]
 
@@ -221,7 +222,12 @@ class Typer:
         self._values: dict[str, Ty] = {}
         self._busy: set[str] = set()
         self._inlining: list[str] = []
+        from policyc.semantics.checks.common import introduced_labels  # checks import types
+
         self.labels = introduced_labels(model)
+        # the type of every expression inferred outside a function body, by where it stands
+        # and what it is: kept for the IR (policyc.ir.build), which does not infer again
+        self.table: dict[tuple[int, int, str], Ty] = {}
 
     # -- named values
     def field(self, name: str) -> Ty:
@@ -269,8 +275,18 @@ class Typer:
     def of(self, e: A.Expr, env: Env | None = None) -> Ty:
         return self.infer(e, env or {}, None)
 
+    def known(self, e: A.Expr) -> Ty | None:
+        """The type inferred for `e` (outside a function body), if it was."""
+        return self.table.get((e.span.start, e.span.end, type(e).__name__))
+
     # -- expressions
     def infer(self, e: A.Expr, env: Env, out: list[Diagnostic] | None) -> Ty:
+        t = self._infer(e, env, out)
+        if not env:
+            self.table[(e.span.start, e.span.end, type(e).__name__)] = t
+        return t
+
+    def _infer(self, e: A.Expr, env: Env, out: list[Diagnostic] | None) -> Ty:
         match e:
             case A.Num():
                 return const(e.value)
@@ -350,7 +366,7 @@ class Typer:
             out.append(diag)
 
     def show(self, e: A.Expr) -> str:
-        return snippet(self.src, e.span)
+        return _snippet(self.src, e.span)
 
     def _number(self, e: A.Expr, env: Env, out: list[Diagnostic] | None, what: str) -> Ty:
         """Infer `e`, reporting it when it is certainly not a number."""
@@ -520,7 +536,7 @@ class Typer:
                         error(
                             "E0205",
                             f"`{self.show(inp)}` is {t.describe()}, so it has no bounds "
-                            f"such as `{snippet(self.src, b.span)}`",
+                            f"such as `{_snippet(self.src, b.span)}`",
                             b.span,
                             _list_hint(t),
                         ),
@@ -745,10 +761,20 @@ def _division_places(places: int, divisor: Decimal) -> int | None:
 
 def check(model: Model, source: SourceFile) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    typer = Typer(model, source)
+    typer = shared(model, source)
+    from policyc.semantics.checks.common import sites
+
     for site in sites(model):
         _check_site(typer, site, out)
     return out
+
+
+def shared(model: Model, source: SourceFile) -> Typer:
+    """The one type checker of a model: every check that asks about types, and the IR,
+    read the same run (kept on the model), so nothing is inferred twice."""
+    if not isinstance(model.typer, Typer) or model.typer.src is not source:
+        model.typer = Typer(model, source)
+    return model.typer
 
 
 def _check_site(typer: Typer, site: Site, out: list[Diagnostic]) -> None:
@@ -757,3 +783,21 @@ def _check_site(typer: Typer, site: Site, out: list[Diagnostic]) -> None:
         typer.condition(site.expr, env, out)
     else:
         typer.infer(site.expr, env, out)
+
+
+def _snippet(src: SourceFile, span: Span) -> str:
+    from policyc.semantics.checks.common import snippet
+
+    return snippet(src, span)
+
+
+def show_number(d: Decimal) -> str:
+    from policyc.semantics.checks.intervals import show_number as show
+
+    return show(d)
+
+
+def join_span(src: SourceFile, a: Span, b: Span) -> Span:
+    from policyc.semantics.checks.common import join_span as join
+
+    return join(src, a, b)

@@ -1,4 +1,8 @@
-"""Function calls: history (`previous`), windows (`mean(x over w)`), rounding, helpers."""
+"""Calls: history (`previous`), windows (`mean(x over w)`), rounding, helpers.
+
+One implementation per entry of `policyc.semantics.builtins.BUILTINS` (`IMPLEMENTED`
+lists them; a test checks none is missing). Cohort calls run in the engine's group steps.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +10,29 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from policyc.ir import nodes as N
 from policyc.runtime import trace as T
-from policyc.runtime.values import ROUNDING_MODES, RowEnv, RowFailure, ord_month
-from policyc.syntax import ast as A
+from policyc.runtime.values import ROUNDING_MODES, RowEnv, aggregate, ord_month
 
 if TYPE_CHECKING:
-    from policyc.backend.closures.compile import Compiler, Fn
+    from policyc.backend.closures.compile import Compiler
+    from policyc.runtime.plan import Fn
 
 
-def compile_call(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    if e.func in comp.m.functions:
-        return _inline(comp, e, scope)
-    if isinstance(e.clause, A.Over):
-        return _window_aggregate(comp, e, scope)
-    handler = _HANDLERS.get(e.func)
-    if handler is None:
-        raise RowFailure("", f"unknown function `{e.func}`")  # the checker reports it first
-    return handler(comp, e, scope)
+def compile_call(comp: Compiler, e: N.Call) -> Fn:
+    return _PURE[e.func](comp, e)
 
 
-def _inline(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    """A user function is inlined at each call: its parameters bound to the arguments."""
-    fn = comp.m.functions[e.func]
-    inner = dict(scope)
-    for param, arg in zip(fn.params, e.args, strict=False):
-        inner[param] = comp.expr(arg.value, scope)
-    return comp.expr(fn.body, inner)
+def compile_history(comp: Compiler, e: N.History) -> Fn:
+    return _HISTORY[e.func](comp, e)
 
 
-def _value_slot(comp: Compiler, e: A.Call, index: int = 0) -> tuple[str, int]:
-    arg = e.args[index].value
-    assert isinstance(arg, A.Name), "lift() names every aggregate argument"
-    return arg.name, comp.slots[arg.name]
+def compile_window_test(comp: Compiler, e: N.WindowTest) -> Fn:
+    return _closes(comp, e) if e.func == "closes" else _complete(comp, e)
 
 
-def _previous(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    name, k = _value_slot(comp, e)
-    n = 1
-    if len(e.args) > 1 and isinstance(e.args[1].value, A.Num):
-        n = int(e.args[1].value.value)
-    span = e.span
+def _previous(comp: Compiler, e: N.History) -> Fn:
+    name, k, n, span = e.name, e.slot, e.back, e.span
 
     def previous(r: RowEnv) -> Any:
         row = r.emp.get(r.ord - n)
@@ -57,14 +44,13 @@ def _previous(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return previous
 
 
-def _previous_row(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
+def _previous_row(comp: Compiler, e: N.History) -> Fn:
     """The value `x` had on the employee's previous row, however many months back.
 
     Unlike `previous`, a month without a row is skipped, as a state skips it; the rows
     of `r.emp` are the evaluated ones (a rejected row has left the timeline).
     """
-    name, k = _value_slot(comp, e)
-    span = e.span
+    name, k, span = e.name, e.slot, e.span
 
     def previous_row(r: RowEnv) -> Any:
         before = [o for o in r.emp if o < r.ord]
@@ -78,21 +64,13 @@ def _previous_row(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return previous_row
 
 
-def _window_of(comp: Compiler, e: A.Call, index: int) -> tuple[str, Callable[[RowEnv], int | None]]:
-    arg = e.args[index].value
-    assert isinstance(arg, A.Name)
-    w = comp.windows[arg.name]
-    return w.name, comp.window_months(w)
-
-
 def _window_start(o: int, n: int) -> int:
     """First month of the calendar-aligned window of `n` months that holds month `o`."""
     return o - (o % 12) % n
 
 
-def _closes(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    wname, months = _window_of(comp, e, 0)
-    span = e.span
+def _closes(comp: Compiler, e: N.WindowTest) -> Fn:
+    wname, months, span = e.window.name, comp.window_months(e.window), e.span
 
     def closes(r: RowEnv) -> Any:
         n = months(r)
@@ -106,8 +84,8 @@ def _closes(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return closes
 
 
-def _complete(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    _wname, months = _window_of(comp, e, 0)
+def _complete(comp: Compiler, e: N.WindowTest) -> Fn:
+    months = comp.window_months(e.window)
 
     def complete(r: RowEnv) -> Any:
         n = months(r)
@@ -120,11 +98,11 @@ def _complete(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return complete
 
 
-def _previous_window(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
+def _previous_window(comp: Compiler, e: N.History) -> Fn:
     """The value `x` had in the last month of the window before this one (paid later)."""
-    name, k = _value_slot(comp, e, 0)
-    _wname, months = _window_of(comp, e, 1)
-    span = e.span
+    assert e.window is not None
+    name, k, span = e.name, e.slot, e.span
+    months = comp.window_months(e.window)
 
     def previous_window(r: RowEnv) -> Any:
         n = months(r)
@@ -140,50 +118,27 @@ def _previous_window(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return previous_window
 
 
-def _aggregate(func: str, values: list[Any]) -> Any:
-    if func == "count":
-        return Decimal(sum(1 for v in values if v is not None and v is not False))
-    if func == "all":  # a month whose value is none does not satisfy the condition
-        return all(bool(v) for v in values)
-    if func == "any":
-        return any(bool(v) for v in values)
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    if func == "sum":
-        return sum(present, Decimal(0))
-    if func == "mean":
-        return sum(present, Decimal(0)) / len(present)
-    if func == "min":
-        return min(present)
-    return max(present)
-
-
-def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
+def compile_window_aggregate(comp: Compiler, e: N.WindowAggregate) -> Fn:
     """`f(x over W)` / `f(x over last N months)`; by default a missing month gives none."""
-    assert isinstance(e.clause, A.Over)
-    over = e.clause
-    func = e.func
-    name, k = _value_slot(comp, e)
-    if over.window is not None:
-        w = comp.windows[over.window]
-        months = comp.window_months(w)
-        label = over.window
+    func, name, k = e.func, e.name, e.slot
+    if e.window is not None:
+        months = comp.window_months(e.window)
+        label = e.window.name
 
         def first_and_size(r: RowEnv) -> tuple[int, int] | None:
             n = months(r)
             return None if n is None else (_window_start(r.ord, n), n)
     else:
-        last = over.last or 1
+        last = e.last or 1
         label = f"last {last} months"
 
         def first_and_size(r: RowEnv) -> tuple[int, int] | None:
             return (r.ord - last + 1, last)
 
-    strict = not over.ignoring_missing
+    strict = not e.ignoring_missing
     span = e.span
 
-    def aggregate(r: RowEnv) -> Any:
+    def window_aggregate(r: RowEnv) -> Any:
         fs = first_and_size(r)
         if fs is None:
             return None
@@ -193,13 +148,13 @@ def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
         # that has not closed has no strict aggregate, and `ignoring missing` gives to-date
         now = r.ord
         rows = [emp.get(first + i) if first + i <= now else None for i in range(size)]
-        values = [None if row is None else row.v[k] for row in rows]
         missing = [first + i for i, row in enumerate(rows) if row is None]
         if strict and missing:
             result = None
         else:  # ignoring missing: only the months that have a row count
-            result = _aggregate(func, [row.v[k] for row in rows if row is not None])
+            result = aggregate(func, [row.v[k] for row in rows if row is not None])
         if r.trace is not None:
+            values = [None if row is None else row.v[k] for row in rows]
             r.trace.append(
                 T.WindowAggregate(
                     func,
@@ -215,58 +170,49 @@ def _window_aggregate(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
             )
         return result
 
-    return aggregate
+    return window_aggregate
 
 
-def _round(mode_default: str) -> Callable[[Compiler, A.Call, dict[str, Fn]], Fn]:
-    def build(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-        value = comp.expr(e.args[0].value, scope)
-        places = 0
-        if len(e.args) > 1 and isinstance(e.args[1].value, A.Num):
-            places = int(e.args[1].value.value)
-        mode = mode_default
-        if len(e.args) > 2 and isinstance(e.args[2].value, A.Name):
-            mode = e.args[2].value.name
-        rounding = ROUNDING_MODES[mode]
-        quantum = Decimal(1).scaleb(-places)
+def compile_round(comp: Compiler, e: N.Round) -> Fn:
+    value = comp.expr(e.value)
+    rounding = ROUNDING_MODES[e.mode]
+    quantum = Decimal(1).scaleb(-e.places)
 
-        def round_(r: RowEnv) -> Any:
-            v = value(r)
-            return None if v is None else v.quantize(quantum, rounding=rounding)
+    def round_(r: RowEnv) -> Any:
+        v = value(r)
+        return None if v is None else v.quantize(quantum, rounding=rounding)
 
-        if not comp.recording:
-            return round_
-        func, argument, span = e.func, e.args[0].value.span, e.span
+    if not (comp.tracing and e.traced):
+        return round_
+    func, places, mode, argument, span = e.func, e.places, e.mode, e.value.span, e.span
 
-        def round_traced(r: RowEnv) -> Any:
-            v = value(r)
-            result = None if v is None else v.quantize(quantum, rounding=rounding)
-            if r.trace is not None:
-                r.trace.append(T.Rounded(func, places, mode, v, result, argument, span))
-            return result
+    def round_traced(r: RowEnv) -> Any:
+        v = value(r)
+        result = None if v is None else v.quantize(quantum, rounding=rounding)
+        if r.trace is not None:
+            r.trace.append(T.Rounded(func, places, mode, v, result, argument, span))
+        return result
 
-        return round_traced
-
-    return build
+    return round_traced
 
 
-def _default(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    value, fallback = comp.expr(e.args[0].value, scope), comp.expr(e.args[1].value, scope)
+def _default(comp: Compiler, e: N.Call) -> Fn:
+    value, fallback = comp.expr(e.args[0]), comp.expr(e.args[1])
     return lambda r: fallback(r) if (v := value(r)) is None else v
 
 
-def _given(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    value = comp.expr(e.args[0].value, scope)
+def _given(comp: Compiler, e: N.Call) -> Fn:
+    value = comp.expr(e.args[0])
     return lambda r: value(r) is not None
 
 
-def _abs(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    value = comp.expr(e.args[0].value, scope)
+def _abs(comp: Compiler, e: N.Call) -> Fn:
+    value = comp.expr(e.args[0])
     return lambda r: None if (v := value(r)) is None else abs(v)
 
 
-def _clamp(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-    value, lo, hi = (comp.expr(a.value, scope) for a in e.args[:3])
+def _clamp(comp: Compiler, e: N.Call) -> Fn:
+    value, lo, hi = (comp.expr(a) for a in e.args[:3])
 
     def clamp(r: RowEnv) -> Any:
         v = value(r)
@@ -275,9 +221,9 @@ def _clamp(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
     return clamp
 
 
-def _minmax(pick: Callable[..., Any]) -> Callable[[Compiler, A.Call, dict[str, Fn]], Fn]:
-    def build(comp: Compiler, e: A.Call, scope: dict[str, Fn]) -> Fn:
-        values = [comp.expr(a.value, scope) for a in e.args]
+def _minmax(pick: Callable[..., Any]) -> Callable[[Compiler, N.Call], Fn]:
+    def build(comp: Compiler, e: N.Call) -> Fn:
+        values = [comp.expr(a) for a in e.args]
 
         def minmax(r: RowEnv) -> Any:
             present = [v for f in values if (v := f(r)) is not None]
@@ -288,15 +234,7 @@ def _minmax(pick: Callable[..., Any]) -> Callable[[Compiler, A.Call, dict[str, F
     return build
 
 
-_HANDLERS: dict[str, Callable[[Compiler, A.Call, dict[str, Fn]], Fn]] = {
-    "previous": _previous,
-    "previous_window": _previous_window,
-    "previous_row": _previous_row,
-    "closes": _closes,
-    "complete": _complete,
-    "round": _round("half_up"),
-    "round_down": _round("down"),
-    "round_up": _round("up"),
+_PURE: dict[str, Callable[[Compiler, N.Call], Fn]] = {
     "default": _default,
     "given": _given,
     "abs": _abs,
@@ -304,3 +242,14 @@ _HANDLERS: dict[str, Callable[[Compiler, A.Call, dict[str, Fn]], Fn]] = {
     "min": _minmax(min),
     "max": _minmax(max),
 }
+_HISTORY: dict[str, Callable[[Compiler, N.History], Fn]] = {
+    "previous": _previous,
+    "previous_window": _previous_window,
+    "previous_row": _previous_row,
+}
+# every built-in this backend runs: pure and history calls here, window tests, rounding
+# and window aggregates by their node, cohort calls (and `among` aggregates) in group steps
+IMPLEMENTED = frozenset(
+    {*_PURE, *_HISTORY, "closes", "complete", "round", "round_down", "round_up", "rank"}
+    | {"mean", "sum", "min", "max", "count", "all", "any"}
+)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from policyc.ir import nodes as N
 from policyc.runtime import trace as T
 from policyc.runtime.values import RowEnv
 from policyc.source import Span
-from policyc.syntax import ast as A
 
 if TYPE_CHECKING:
-    from policyc.backend.closures.compile import Compiler, Fn
+    from policyc.backend.closures.compile import Compiler
+    from policyc.runtime.plan import Fn
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": lambda a, b: bool(a > b),
@@ -47,29 +48,18 @@ class Check:
         return all(v != f(r) for f in self.bounds)
 
 
-def _percent(e: A.Expr) -> bool:
-    return isinstance(e, A.Num) and e.percent
+def _checks(comp: Compiler, row: N.TableRow) -> list[tuple[int, Check]]:
+    """A row's checks; the IR has no trace points in their bounds (read again to explain)."""
+    return [(c.input, Check(c.op, [comp.expr(b) for b in c.bounds], c.percent)) for c in row.checks]
 
 
-def _cell(comp: Compiler, cell: A.Cell, scope: dict[str, Fn]) -> list[Check]:
-    """A cell's checks; their bounds are read again to explain a row, so compiled quietly."""
-    if isinstance(cell, A.AnyCell):
-        return []
-    if isinstance(cell, A.BoundsCell):
-        return [Check(b.op, [comp.quietly(b.value, scope)], _percent(b.value)) for b in cell.bounds]
-    values = [comp.quietly(v, scope) for v in cell.values]
-    percent = all(_percent(v) for v in cell.values)
-    return [Check("=" if len(values) == 1 else "in", values, percent)]
-
-
-def compile_table(comp: Compiler, e: A.Table, scope: dict[str, Fn]) -> Fn:
-    inputs = [comp.expr(i, scope) for i in e.inputs]
+def compile_table(comp: Compiler, e: N.Table) -> Fn:
+    inputs = [comp.expr(i) for i in e.inputs]
     rows: list[tuple[list[tuple[int, Check]], Fn, Span, bool]] = []
     for row in e.rows:
-        checks = [(i, c) for i, cell in enumerate(row.cells) for c in _cell(comp, cell, scope)]
-        rows.append((checks, comp.expr(row.result, scope), row.span, row.otherwise))
+        rows.append((_checks(comp, row), comp.expr(row.result), row.span, row.otherwise))
     hit, band, span = e.hit, e.band, e.span
-    names = tuple(comp.text[i.span.start : i.span.end] for i in e.inputs)
+    names = e.names
     single = inputs[0] if len(inputs) == 1 else None
 
     def table(r: RowEnv) -> Any:

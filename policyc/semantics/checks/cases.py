@@ -25,6 +25,7 @@ from policyc.semantics.checks.common import (
 from policyc.semantics.checks.intervals import show_number
 from policyc.semantics.model import Model
 from policyc.semantics.types import ANY, Ty, Typer
+from policyc.semantics.types import shared as types_shared
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 from policyc.syntax.walk import walk
@@ -45,7 +46,7 @@ class CaseBlock:
 
 
 def check(model: Model, source: SourceFile) -> list[Diagnostic]:
-    typer = Typer(model, source)
+    typer = types_shared(model, source)
     out: list[Diagnostic] = []
     for lad in model.ladders.values():
         out.extend(_ladder_levels(lad, source))

@@ -22,6 +22,7 @@ from policyc.semantics.checks.common import (
 )
 from policyc.semantics.model import Model
 from policyc.semantics.types import Typer
+from policyc.semantics.types import shared as types_shared
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 
@@ -35,7 +36,7 @@ def check(model: Model, source: SourceFile) -> list[Diagnostic]:
     out.extend(_outputs(model, introduced_labels(model)))
     out.extend(_output_redefinitions(model, source))
     out.extend(_repeated_in_lists(model, source))
-    out.extend(_examples(model, source, Typer(model, source)))
+    out.extend(_examples(model, source, types_shared(model, source)))
     return out
 
 

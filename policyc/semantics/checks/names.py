@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policyc.diagnostics import Diagnostic, did_you_mean, error
-from policyc.runtime.values import ROUNDING_MODES
+from policyc.semantics.builtins import BUILTINS, HISTORY, ROUNDERS, ROUNDING_MODES, WINDOW_ARGS
 from policyc.semantics.checks.common import (
     Site,
     introduced_labels,
@@ -23,6 +23,7 @@ from policyc.semantics.checks.common import (
 )
 from policyc.semantics.model import AGGREGATES, BUILTIN_FUNCS, Model
 from policyc.semantics.types import ANY, Typer
+from policyc.semantics.types import shared as types_shared
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 from policyc.syntax.lower import MAX_MONTHS, MAX_PLACES
@@ -37,37 +38,13 @@ class Arity:
 
 
 # Arguments without a clause; with `over`/`among` the aggregates take one value.
-ARITY: dict[str, Arity] = {
-    "mean": Arity(1, 1, "required"),
-    "sum": Arity(1, 1, "required"),
-    "all": Arity(1, 1, "required"),
-    "any": Arity(1, 1, "required"),
-    "count": Arity(0, 1, "required"),
-    "min": Arity(2, None, "optional"),
-    "max": Arity(2, None, "optional"),
-    "previous": Arity(1, 2, "none"),
-    "closes": Arity(1, 1, "none"),
-    "complete": Arity(1, 1, "none"),
-    "previous_window": Arity(2, 2, "none"),
-    "previous_row": Arity(1, 1, "none"),
-    "rank": Arity(1, None, "optional-among"),
-    "round": Arity(1, 3, "none"),
-    "round_down": Arity(1, 3, "none"),
-    "round_up": Arity(1, 3, "none"),
-    "abs": Arity(1, 1, "none"),
-    "default": Arity(2, 2, "none"),
-    "given": Arity(1, 1, "none"),
-    "clamp": Arity(3, 3, "none"),
-}
-WINDOW_ARGS = {"closes": 0, "complete": 0, "previous_window": 1}
-HISTORY = {"previous", "previous_window", "previous_row"}
-ROUNDERS = {"round", "round_down", "round_up"}
+ARITY: dict[str, Arity] = {b.name: Arity(b.low, b.high, b.clause) for b in BUILTINS.values()}
 
 
 def check(model: Model, source: SourceFile) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     universe = introduced_labels(model)
-    typer = Typer(model, source)
+    typer = types_shared(model, source)
     visitor = _Names(model, source, typer, universe, out)
     for site in sites(model):
         visitor.site(site)
@@ -518,16 +495,7 @@ def _window_hint(model: Model, shown: str) -> str | None:
     return "declare one, e.g. `window quarter = every 3 months`"
 
 
-_ARITY_HELP = {
-    "previous": "`previous(x)` is last month's value, `previous(x, 2)` the value 2 months back",
-    "previous_window": "`previous_window(x, quarter)`: x as it was at the end of the last quarter",
-    "previous_row": "`previous_row(x)`: x on the employee's previous row, however long ago",
-    "round": "`round(x, 2)` or `round(x, 2, half_even)`",
-    "clamp": "`clamp(x, low, high)`",
-    "default": "`default(x, 0)`: x, or 0 when x is none",
-    "min": "`min(a, b)`, or `min(x over w)` / `min(x among ...)` for one value",
-    "max": "`max(a, b)`, or `max(x over w)` / `max(x among ...)` for one value",
-}
+_ARITY_HELP = {b.name: b.help for b in BUILTINS.values() if b.help}
 
 
 def _count(n: int) -> str:

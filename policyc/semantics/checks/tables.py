@@ -39,6 +39,7 @@ from policyc.semantics.checks.intervals import (
 )
 from policyc.semantics.model import Model
 from policyc.semantics.types import ANY, Ty, Typer, places_of
+from policyc.semantics.types import shared as types_shared
 from policyc.source import SourceFile, Span
 from policyc.syntax import ast as A
 from policyc.syntax.walk import walk
@@ -91,7 +92,7 @@ class Column:
 
 
 def check(model: Model, source: SourceFile) -> list[Diagnostic]:
-    typer = Typer(model, source)
+    typer = types_shared(model, source)
     out: list[Diagnostic] = []
     for site in sites(model):
         env = {p: ANY for p in site.params}

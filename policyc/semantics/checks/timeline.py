@@ -9,13 +9,12 @@ values that mean nothing, so each such call is an error.
 from __future__ import annotations
 
 from policyc.diagnostics import Diagnostic, error
+from policyc.semantics.builtins import READS_MONTHS
 from policyc.semantics.checks.common import sites
 from policyc.semantics.model import AGGREGATES, Model
 from policyc.source import SourceFile
 from policyc.syntax import ast as A
 from policyc.syntax.walk import walk
-
-READS_MONTHS = {"previous", "previous_row", "previous_window", "closes", "complete"}
 
 
 def check(model: Model, source: SourceFile) -> list[Diagnostic]:
