@@ -11,7 +11,7 @@ from policyc.cli.common import load_plan
 from policyc.ir.print import program_json, program_text
 
 
-@click.command("plan")
+@click.command("plan", short_help="Print the evaluation tree (IR) of a policy.")
 @click.argument("policy")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
