@@ -13,10 +13,15 @@ from policyc.semantics.model import Model
 from policyc.syntax import ast as A
 
 _HIDDEN = re.compile(r"_[a-z]+_(\d+)_(\d+)(?:_\d+)?")
+# `lift.py` names a hidden step after what holds it: `_OWNER.rank1`, `_OWNER.arg2`
+_OWNED = re.compile(r"_(.+)\.[a-z_]+\d+")
 
 
 def user_name(model: Model, name: str) -> str:
     """`name` itself, or for a hidden name the user's definition written around it."""
+    owned = _OWNED.fullmatch(name)
+    if owned is not None:
+        return owned.group(1)
     m = _HIDDEN.fullmatch(name)
     if m is None:
         return name
