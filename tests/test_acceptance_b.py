@@ -169,7 +169,9 @@ def _csr_with_bonus() -> tuple[str, str, int, int, int]:
 
 def test_explain_shows_rank_group_percentile_and_the_table_row() -> None:
     employee, period, rank, size, bonus = _csr_with_bonus()
-    proc = run_cli("explain", POLICY_B_REL, CASE_B_REL, "--employee", employee, "--period", period)
+    proc = run_cli(
+        "explain", POLICY_B_REL, CASE_B_REL, "--employee", employee, "--period", period, "--verbose"
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
 

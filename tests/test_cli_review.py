@@ -203,7 +203,7 @@ def test_explain_says_why_a_rejected_row_has_no_explanation(tmp_path: Path, poli
 
 def test_explain_notes_a_rejected_month_beside_the_others(tmp_path: Path, policyc: Run) -> None:
     policy, records = files(tmp_path, EXPLAIN_RECORDS)
-    code, out, err = policyc("explain", policy, records, "--employee", "E1001")
+    code, out, err = policyc("explain", policy, records, "--employee", "E1001", "--verbose")
     assert code == 0
     assert "E1001 2024-01" in out
     assert "policyc explain: row 3 was rejected: s: `abc` is not a number" in err

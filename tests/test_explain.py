@@ -55,7 +55,8 @@ BAND_PROMOTE = r"above 80\s+->\s*promote"
 def explain(case: str, fmt: str) -> str:
     employee, period = CASES[case]
     args = ["explain", POLICY_A_REL, EXAMPLE_A_REL, "--employee", employee, "--period", period]
-    proc = run_cli(*args, "--format", fmt)
+    verbose = ["--verbose"] if fmt == "text" else []
+    proc = run_cli(*args, "--format", fmt, *verbose)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return proc.stdout
@@ -196,7 +197,7 @@ def test_override_is_shown_with_its_reason(tmp_path: Path) -> None:
 
 
 def test_all_months_when_no_period_is_given() -> None:
-    proc = run_cli("explain", POLICY_A_REL, EXAMPLE_A_REL, "--employee", "E2110012")
+    proc = run_cli("explain", POLICY_A_REL, EXAMPLE_A_REL, "--employee", "E2110012", "--verbose")
     assert proc.returncode == 0
     heads = [line for line in proc.stdout.splitlines() if line.startswith("E2110012 ")]
     with EXAMPLE_A.open(encoding="utf-8") as f:

@@ -21,6 +21,7 @@ COMMANDS = {
     "explain": ("policyc.cli.explain_cmd", "explain_cmd"),
     "fmt": ("policyc.cli.fmt_cmd", "fmt_cmd"),
     "plan": ("policyc.cli.plan_cmd", "plan_cmd"),
+    "report": ("policyc.cli.report_cmd", "report_cmd"),
     "test": ("policyc.cli.test_cmd", "test_cmd"),
 }
 
