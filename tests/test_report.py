@@ -30,9 +30,9 @@ def test_report_is_self_contained_and_lists_every_employee(tmp_path: Path) -> No
     ids = {line.split(",")[0] for line in EXAMPLE_A.read_text(encoding="utf-8").splitlines()[1:]}
     for i in ids:
         assert f'href="#emp-{i}"' in page and f'id="emp-{i}"' in page
-    rows = page.count("<tr><td><a class=\"explain-link\"")
+    rows = page.count('<tr><td><a class="explain-link"')
     assert rows == len(EXAMPLE_A.read_text(encoding="utf-8").splitlines()) - 1
-    assert page.count("<svg class=\"chart\"") >= 2
+    assert page.count('<svg class="chart"') >= 2
     assert "平均分 83.2 高于 80" in page  # E2110002's explanation, in Chinese
     assert "概况" in page
 
