@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from policyc.backend.closures.compile import GroupStep, Plan
+from policyc.backend.closures.compile import Plan
 from policyc.explain import _deps, _field_inputs, _is_hidden, _text, segments
 from policyc.messages import Lang, msg
 from policyc.runtime import trace as T
+from policyc.runtime.plan import GroupStep
 from policyc.runtime.values import RowEnv, show
 from policyc.source import Span, display_width
 from policyc.syntax import ast as A

@@ -152,7 +152,9 @@ def test_a_policy_with_errors_raises_with_its_diagnostics(tmp_path: Path) -> Non
 
 def test_explain_matches_the_cli() -> None:
     why = policyc.load(POLICY_A).explain(EXAMPLE_A, "E2110002", "2021-06")
-    done = run_cli("explain", POLICY_A, EXAMPLE_A, "--employee", "E2110002", "--period", "2021-06")
+    done = run_cli(
+        "explain", POLICY_A, EXAMPLE_A, "--employee", "E2110002", "--period", "2021-06", "--verbose"
+    )
     assert done.returncode == 0
     assert str(why) + "\n" == done.stdout.replace(str(POLICY_A), why.text and str(POLICY_A))
     with pytest.raises(LookupError):
